@@ -23,7 +23,7 @@ export interface GenesisBody {
 	v: 1;
 	/** What the document is, e.g. 'conversation'. Readable by the relay; says nothing personal. */
 	kind: string;
-	/** 16 random bytes: makes the id unique and salts the document's derived keys. */
+	/** 16 random bytes: makes the id unique even for identical key lists. */
 	salt: Bytes;
 	creator: Bytes;
 	admins: Bytes[];

@@ -10,7 +10,7 @@ const VERSION = 1;
  *
  * @remarks
  * Writes use `durability: 'strict'`, so a write resolves only after the browser has flushed it:
- * "saved" must mean saved (SECURITY-RULES.md rule 15); Chromium's default is relaxed.
+ * "saved" must mean saved (SECURITY-RULES.md rule 15), and the browser's default may be relaxed.
  * The connection opens on first use and closes itself when another tab upgrades or deletes the
  * database, so that tab is not blocked; the next call reopens it.
  */

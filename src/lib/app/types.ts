@@ -1,0 +1,140 @@
+/**
+ * What the UI sees of Tend. Components read these plain values (held in `$state` by the app
+ * classes) and call the methods; all crypto, storage and sync stay behind this surface.
+ */
+
+export type ConnectionState = 'offline' | 'connecting' | 'online';
+
+/**
+ * `saving`: written to the local document, not yet flushed to IndexedDB.
+ * `saved`: flushed on this device (survives a browser crash), not yet acknowledged by the relay.
+ * `delivered`: the relay acknowledged a durable commit (rule 15).
+ */
+export type MessageState = 'saving' | 'saved' | 'delivered';
+
+export type AppPhase = 'starting' | 'onboarding' | 'ready' | 'failed';
+
+export interface Me {
+	name: string;
+	/** Short fingerprint of this device's signing key, for display ("device a1b2 c3d4"). */
+	deviceFingerprint: string;
+}
+
+export interface ConversationSummary {
+	id: string;
+	title: string;
+	/** Names of the other members, for a subtitle. */
+	memberNames: string[];
+	lastMessage?: { text: string; sentAt: number; authorName: string; mine: boolean };
+	/** Time of the last message or of creation, ms since the epoch; the list is sorted by it. */
+	updatedAt: number;
+	/** People waiting to be let in (the admin's device shows a badge). */
+	pendingRequests: number;
+}
+
+export interface MessageView {
+	id: string;
+	authorName: string;
+	mine: boolean;
+	text: string;
+	sentAt: number;
+	state: MessageState;
+	/** The `author` field disagrees with the device that wrote the change (rule 12). */
+	authorMismatch: boolean;
+}
+
+export interface MemberView {
+	name: string;
+	role: 'owner' | 'member';
+	me: boolean;
+}
+
+export interface JoinRequest {
+	inviteId: string;
+	name: string;
+	/** "123 456": the invitee sees the same code; compare before letting them in. */
+	safetyCode: string;
+}
+
+export interface InviteView {
+	inviteId: string;
+	link: string;
+	expiresAt: number;
+	state: 'open' | 'claimed';
+}
+
+export interface ConversationView {
+	id: string;
+	title: string;
+	members: MemberView[];
+	/** In the document's order, which is the same on every device. */
+	messages: MessageView[];
+	requests: JoinRequest[];
+	invites: InviteView[];
+	/** This device administers the conversation: may invite and let people in. */
+	isAdmin: boolean;
+	/** Reports such as "A message could not be verified"; shown calmly above the messages. */
+	problems: string[];
+}
+
+export interface ConversationHandle {
+	/** Undefined while loading. */
+	readonly view: ConversationView | undefined;
+	send(text: string): Promise<void>;
+	createInvite(): Promise<InviteView>;
+	revokeInvite(inviteId: string): Promise<void>;
+	admit(inviteId: string): Promise<void>;
+	decline(inviteId: string): Promise<void>;
+	/** Stops listening; call from the component's teardown. */
+	close(): void;
+}
+
+export type JoinPhase =
+	| 'checking' // fetching and decrypting the invite
+	| 'ready' // invite is valid: show who invites, ask for a name if none yet
+	| 'claiming'
+	| 'waiting' // claimed; waiting for the inviter to let us in
+	| 'admitted' // conversationId is set
+	| 'invalid' // the link is malformed or was altered
+	| 'expired'
+	| 'claimed' // someone else already used this link
+	| 'revoked'
+	| 'offline' // can't reach the relay; will retry
+	| 'failed';
+
+export interface JoinView {
+	phase: JoinPhase;
+	inviterName?: string;
+	title?: string;
+	safetyCode?: string;
+	conversationId?: string;
+}
+
+export interface JoinHandle {
+	readonly view: JoinView;
+	/** Claims the invite under this display name (sets the profile if there is none). */
+	accept(name: string): Promise<void>;
+	close(): void;
+}
+
+export interface TendApp {
+	readonly phase: AppPhase;
+	readonly failure: string | undefined;
+	readonly me: Me | undefined;
+	readonly connection: ConnectionState;
+	readonly conversations: ConversationSummary[];
+	/** False until a passphrase vault exists: the settings say so plainly (rule 16). */
+	readonly protectedByPassphrase: boolean;
+	/** Whether the browser granted persistent storage. */
+	readonly persistentStorage: boolean;
+	/** Another tab of this browser runs Tend: this one is read-only. */
+	readonly readOnly: boolean;
+	readonly relayUrl: string;
+
+	createProfile(name: string): Promise<void>;
+	createConversation(title: string): Promise<string>;
+	openConversation(id: string): ConversationHandle;
+	/** `fragment` is the part of the invite link after `#`. */
+	openJoin(fragment: string): JoinHandle;
+	setRelayUrl(url: string): Promise<void>;
+}

@@ -1,0 +1,91 @@
+import { deriveAccessKey, DOCUMENT_SECRET_BYTES } from '../crypto/documentKeys.js';
+import { randomBytes, sealToDevice, Tag, type SignKeyPair } from '../crypto/primitives.js';
+import { encodeSignedRecord, verifyGenesis, type EpochState } from '../protocol/records.js';
+
+/**
+ * Building the signed records that create a document and change who may write it
+ * (SECURITY-RULES.md, rules 2, 3, 4 and 7).
+ */
+
+export interface NewDocument {
+	doc: Uint8Array;
+	genesis: Uint8Array;
+	secret: Uint8Array;
+}
+
+/** A new document administered and written by `device`; its id is the genesis hash. */
+export function createGenesis(device: SignKeyPair, kind: string): NewDocument {
+	const secret = randomBytes(DOCUMENT_SECRET_BYTES);
+	const access = deriveAccessKey(secret, 0);
+	const genesis = encodeSignedRecord(
+		{
+			t: 'genesis',
+			v: 1,
+			kind,
+			salt: randomBytes(16),
+			creator: device.publicKey,
+			admins: [device.publicKey],
+			writers: [device.publicKey],
+			accessPk: access.publicKey
+		},
+		Tag.genesis,
+		device
+	);
+	const verified = verifyGenesis(genesis);
+	if (!verified.ok) throw new Error(`genesis does not verify: ${verified.why}`);
+	return { doc: verified.value.doc, genesis, secret };
+}
+
+/**
+ * The next epoch record, adding a writer (a member's device). Adding someone changes only the
+ * lists: same secret, same access key (rule 2).
+ */
+export function createAddWriterRecord(
+	admin: SignKeyPair,
+	head: EpochState,
+	writer: Uint8Array
+): Uint8Array {
+	return encodeSignedRecord(
+		{
+			t: 'epoch',
+			v: 1,
+			doc: head.doc,
+			n: head.n + 1,
+			prev: head.hash,
+			gen: head.gen,
+			accessPk: head.accessPk,
+			admins: head.admins,
+			writers: [...head.writers, writer]
+		},
+		Tag.epoch,
+		admin
+	);
+}
+
+/** A key envelope: the secret of `epoch`'s generation sealed to a device and signed (rule 3). */
+export function createEnvelope(
+	admin: SignKeyPair,
+	epoch: EpochState,
+	secret: Uint8Array,
+	recipient: { device: Uint8Array; boxPk: Uint8Array }
+): Uint8Array {
+	return encodeSignedRecord(
+		{
+			t: 'envelope',
+			v: 1,
+			doc: epoch.doc,
+			n: epoch.n,
+			gen: epoch.gen,
+			to: recipient.device,
+			sealed: sealToDevice(recipient.boxPk, secret)
+		},
+		Tag.envelope,
+		admin
+	);
+}
+
+/** Checks that an access key derived from `secret` is the one `epoch` names. */
+export function secretMatchesEpoch(secret: Uint8Array, epoch: EpochState): boolean {
+	const access = deriveAccessKey(secret, epoch.gen);
+	return access.publicKey.every((b, i) => b === epoch.accessPk[i]);
+}
