@@ -117,6 +117,13 @@ export interface JoinHandle {
 	close(): void;
 }
 
+export interface PendingJoinView {
+	inviteId: string;
+	inviterName: string;
+	title: string;
+	safetyCode: string;
+}
+
 export interface TendApp {
 	readonly phase: AppPhase;
 	readonly failure: string | undefined;
@@ -130,6 +137,8 @@ export interface TendApp {
 	/** Another tab of this browser runs Tend: this one is read-only. */
 	readonly readOnly: boolean;
 	readonly relayUrl: string;
+	/** Invites this device claimed and is waiting on (shown on the home screen after a reload). */
+	readonly pendingJoins: PendingJoinView[];
 
 	createProfile(name: string): Promise<void>;
 	createConversation(title: string): Promise<string>;

@@ -256,21 +256,25 @@ export class DocSync extends EventEmitter<DocSyncEvents> {
 	}
 
 	/**
-	 * Whether an own change (actor, op counter of the object it created) is still waiting for the
-	 * relay: in an unacknowledged outbox entry or not yet sealed.
+	 * Own changes still waiting for the relay, as (actor, first op, last op): in unacknowledged
+	 * outbox entries or not yet sealed. A message whose object id falls in a range isn't
+	 * delivered yet.
 	 */
-	isPending(actor: string, op: number): boolean {
-		if (!this.#state.myActors.includes(actor)) return false;
-		for (const item of this.#outbox) {
-			for (const range of item.ranges) {
-				if (range.actor === actor && op >= range.start && op <= range.end) return true;
-			}
-		}
+	pendingRanges(): { actor: string; start: number; end: number }[] {
+		const ranges = this.#outbox.flatMap((item) => item.ranges);
 		const doc = this.handle.doc() as A.Doc<unknown>;
 		for (const meta of A.getChangesMetaSince(doc, this.#state.pushedHeads)) {
-			if (meta.actor === actor && op >= meta.startOp && op <= meta.maxOp) return true;
+			if (this.#state.myActors.includes(meta.actor)) {
+				ranges.push({ actor: meta.actor, start: meta.startOp, end: meta.maxOp });
+			}
 		}
-		return false;
+		return ranges;
+	}
+
+	/** Reads only the local document id of a stored document (for read-only tabs). */
+	static async peekLocalId(store: SealedStore, doc: string): Promise<DocumentId | undefined> {
+		const bytes = await store.load(stateKey(doc));
+		return bytes ? ((decodeCbor(bytes) as DocState).localId as DocumentId) : undefined;
 	}
 
 	// ----- Local changes --------------------------------------------------------------------

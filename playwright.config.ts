@@ -1,0 +1,34 @@
+import { defineConfig } from '@playwright/test';
+
+/**
+ * Browser tests drive Debian's Chromium (never a downloaded browser: TOOLCHAIN.md). Each test
+ * starts its own relay process, TCP proxy and app server on 127.0.0.1 (tests/e2e/stack.ts), and
+ * opens persistent contexts on `localhost`, one per person.
+ */
+export default defineConfig({
+	testDir: 'tests/e2e',
+	testMatch: '**/*.e2e.ts',
+	workers: 1,
+	fullyParallel: false,
+	timeout: 120_000,
+	expect: { timeout: 20_000 },
+	retries: 0,
+	reporter: process.env.CI ? [['list']] : [['list']],
+	outputDir: 'test-results',
+	use: {
+		browserName: 'chromium',
+		trace: 'retain-on-failure',
+		launchOptions: {
+			executablePath: '/usr/bin/chromium',
+			args: [
+				'--no-sandbox',
+				'--disable-gpu',
+				'--disable-quic',
+				'--no-first-run',
+				'--disable-background-networking',
+				'--disable-component-update',
+				'--disable-sync'
+			]
+		}
+	}
+});

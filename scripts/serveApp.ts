@@ -1,0 +1,66 @@
+import { createServer, type Server } from 'node:http';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import sirv from 'sirv';
+
+/**
+ * Serves the built app (`build/`) on its own origin, separate from the relay, so the app still
+ * loads when the relay is down and a relay compromise can't ship code (SECURITY-RULES.md,
+ * rule 18). Unknown paths get the SPA fallback; `/config.json` tells the app where the relay is.
+ */
+export interface AppServerOptions {
+	dir?: string;
+	host?: string;
+	port?: number;
+	/** Fixed relay address; otherwise the relay is assumed on the same host as the app. */
+	relayUrl?: string;
+	relayPort?: number;
+}
+
+export async function startAppServer(options: AppServerOptions): Promise<{
+	server: Server;
+	port: number;
+	close(): Promise<void>;
+}> {
+	const dir = options.dir ?? join(process.cwd(), 'build');
+	if (!existsSync(join(dir, 'index.html'))) {
+		throw new Error(`no built app in ${dir}: run "npm run build" first`);
+	}
+	const assets = sirv(dir, { single: 'index.html', etag: true, dev: false });
+	const relayFor = (hostHeader: string | undefined) => {
+		if (options.relayUrl) return options.relayUrl;
+		const host = new URL(`http://${hostHeader ?? 'localhost'}`).hostname;
+		const name = host.includes(':') ? `[${host}]` : host;
+		return `ws://${name}:${options.relayPort ?? 8787}`;
+	};
+
+	const server = createServer((req, res) => {
+		res.setHeader('X-Content-Type-Options', 'nosniff');
+		res.setHeader('Referrer-Policy', 'no-referrer');
+		res.setHeader('X-Frame-Options', 'DENY');
+		res.setHeader('Permissions-Policy', 'camera=(self), microphone=(self), geolocation=()');
+		if (req.url === '/config.json') {
+			res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' });
+			res.end(JSON.stringify({ relayUrl: relayFor(req.headers.host) }));
+			return;
+		}
+		if (req.url === '/service-worker.js' || req.url?.startsWith('/index.html')) {
+			res.setHeader('Cache-Control', 'no-cache');
+		}
+		assets(req, res, () => {
+			res.writeHead(404);
+			res.end('not found');
+		});
+	});
+	await new Promise<void>((resolve, reject) => {
+		server.once('error', reject);
+		server.listen(options.port ?? 5173, options.host ?? '127.0.0.1', () => resolve());
+	});
+	const address = server.address();
+	const port = typeof address === 'object' && address ? address.port : (options.port ?? 5173);
+	return {
+		server,
+		port,
+		close: () => new Promise<void>((resolve) => server.close(() => resolve()))
+	};
+}

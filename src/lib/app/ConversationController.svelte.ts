@@ -1,0 +1,228 @@
+import type * as A from '@automerge/automerge';
+import { toBase64Url, toHex } from '../protocol/bytes.js';
+import { formatInviteFragment } from '../protocol/invite.js';
+import {
+	addMember,
+	appendMessage,
+	MAX_MESSAGE_LENGTH,
+	readMessages,
+	type ConversationDoc
+} from '../model/conversation.js';
+import type { RealTendApp } from './TendApp.svelte.js';
+import type {
+	ConversationHandle,
+	ConversationView,
+	InviteView,
+	MessageView
+} from './types.js';
+
+/**
+ * One open conversation screen: derives the view from the document and the sync state, and
+ * carries out the user's actions. Message states follow rule 15: "saving" until the document is
+ * flushed to IndexedDB, "saved" until the relay acknowledged the entry carrying it, then
+ * "delivered".
+ */
+export class ConversationController implements ConversationHandle {
+	view = $state.raw<ConversationView | undefined>(undefined);
+	#app: RealTendApp;
+	#docKey: string;
+	#saving = new Set<string>();
+	#invites: InviteView[] = [];
+	#unsubscribe: (() => void)[] = [];
+	#timer: ReturnType<typeof setTimeout> | undefined;
+	#closed = false;
+
+	constructor(app: RealTendApp, docKey: string) {
+		this.#app = app;
+		this.#docKey = docKey;
+		this.#unsubscribe.push(
+			app.onChange((doc) => {
+				if (doc === undefined || doc === docKey) this.#schedule();
+			})
+		);
+		void this.#init();
+	}
+
+	async #init(): Promise<void> {
+		await this.#app.whenStarted();
+		// The source may appear a moment later (just admitted, or opening from storage).
+		for (let i = 0; i < 50 && !this.#app.source(this.#docKey) && !this.#closed; i++) {
+			await new Promise((resolve) => setTimeout(resolve, 100));
+		}
+		const source = this.#app.source(this.#docKey);
+		if (!source || this.#closed) return;
+		const listener = () => this.#schedule();
+		source.handle.on('change', listener);
+		this.#unsubscribe.push(() => source.handle.off('change', listener));
+		await this.#loadInvites();
+		this.#recompute();
+	}
+
+	close(): void {
+		this.#closed = true;
+		clearTimeout(this.#timer);
+		for (const stop of this.#unsubscribe) stop();
+	}
+
+	#schedule(): void {
+		if (this.#timer || this.#closed) return;
+		this.#timer = setTimeout(() => {
+			this.#timer = undefined;
+			this.#recompute();
+		}, 16);
+	}
+
+	#recompute(): void {
+		const source = this.#app.source(this.#docKey);
+		const runtime = this.#app.runtime;
+		if (!source || !runtime || !source.handle.isReady()) return;
+		const doc = source.handle.doc() as A.Doc<ConversationDoc>;
+		if (typeof doc.title !== 'string') {
+			this.view = undefined;
+			return;
+		}
+		const sync = source.sync;
+		const engine = runtime.engine;
+		const myHex = toHex(runtime.ctx.author.device.publicKey);
+		const members = doc.members ?? {};
+		const pending = sync?.pendingRanges() ?? [];
+
+		const messages: MessageView[] = readMessages(doc).map((message) => {
+			const writer = sync?.deviceOfActor(message.actor);
+			const isPending = pending.some(
+				(r) => r.actor === message.actor && message.op >= r.start && message.op <= r.end
+			);
+			return {
+				id: message.id,
+				authorName: members[message.author]?.name ?? '?',
+				mine: message.author === myHex,
+				text: message.text,
+				sentAt: message.sentAt,
+				state: this.#saving.has(message.id) ? 'saving' : isPending ? 'saved' : 'delivered',
+				authorMismatch: writer !== undefined && toHex(writer) !== message.author
+			};
+		});
+
+		const problems: string[] = [];
+		if (sync && sync.unverifiedCount > 0) {
+			problems.push(
+				sync.unverifiedCount === 1
+					? 'A message could not be verified and was not shown.'
+					: `${sync.unverifiedCount} messages could not be verified and were not shown.`
+			);
+		}
+		if (messages.some((m) => m.authorMismatch)) {
+			problems.push('A message claims an author who did not write it; it is marked.');
+		}
+
+		this.view = {
+			id: this.#docKey,
+			title: doc.title,
+			members: Object.entries(members).map(([device, member]) => ({
+				name: member.name,
+				role: member.role === 'owner' ? 'owner' : 'member',
+				me: device === myHex
+			})),
+			messages,
+			requests: (engine?.claimsFor(this.#docKey) ?? []).map((claim) => ({
+				inviteId: claim.inviteId,
+				name: claim.name,
+				safetyCode: claim.safetyCode
+			})),
+			invites: this.#invites,
+			isAdmin: !!sync && !this.#app.readOnly && sync.isAdmin(runtime.ctx.author.device.publicKey),
+			problems
+		};
+	}
+
+	async #loadInvites(): Promise<void> {
+		const engine = this.#app.runtime?.engine;
+		if (!engine) return;
+		const claimed = new Set(engine.claimsFor(this.#docKey).map((c) => c.inviteId));
+		const stored = await engine.invites(this.#docKey);
+		this.#invites = stored.map((invite) => {
+			const inviteId = toBase64Url(invite.invite);
+			return {
+				inviteId,
+				link: inviteLink(invite.invite, invite.secret),
+				expiresAt: invite.expires,
+				state: claimed.has(inviteId) ? 'claimed' : 'open'
+			};
+		});
+	}
+
+	#writable() {
+		const source = this.#app.source(this.#docKey);
+		const runtime = this.#app.runtime;
+		if (!source?.sync || !runtime?.engine || this.#app.readOnly) {
+			throw new Error('Tend is open in another tab; this one is read-only.');
+		}
+		return { sync: source.sync, engine: runtime.engine, runtime };
+	}
+
+	async send(text: string): Promise<void> {
+		if (text.length === 0) return;
+		if (text.length > MAX_MESSAGE_LENGTH) {
+			throw new Error(`A message can be at most ${MAX_MESSAGE_LENGTH} characters.`);
+		}
+		const { sync, engine, runtime } = this.#writable();
+		const id = crypto.randomUUID();
+		const author = toHex(runtime.ctx.author.device.publicKey);
+		this.#saving.add(id);
+		await sync.change<ConversationDoc>((doc) =>
+			appendMessage(doc, { id, author, sentAt: Date.now(), text })
+		);
+		this.#recompute();
+		await runtime.repo.flush([sync.localId]);
+		this.#saving.delete(id);
+		this.#recompute();
+		engine.schedulePush(sync);
+	}
+
+	async createInvite(): Promise<InviteView> {
+		const { sync, engine, runtime } = this.#writable();
+		const doc = sync.handle.doc() as A.Doc<ConversationDoc>;
+		const stored = await engine.createInvite(sync, {
+			inviterName: runtime.device.name,
+			title: doc.title
+		});
+		await this.#loadInvites();
+		this.#recompute();
+		return {
+			inviteId: toBase64Url(stored.invite),
+			link: inviteLink(stored.invite, stored.secret),
+			expiresAt: stored.expires,
+			state: 'open'
+		};
+	}
+
+	async revokeInvite(inviteId: string): Promise<void> {
+		const { engine } = this.#writable();
+		await engine.revokeInvite(inviteId);
+		await this.#loadInvites();
+		this.#recompute();
+	}
+
+	async admit(inviteId: string): Promise<void> {
+		const { sync, engine, runtime } = this.#writable();
+		const claim = await engine.admit(sync, inviteId);
+		await sync.change<ConversationDoc>((doc) =>
+			addMember(doc, toHex(claim.device), { name: claim.name, role: 'member', addedAt: Date.now() })
+		);
+		await runtime.repo.flush([sync.localId]);
+		engine.schedulePush(sync);
+		await this.#loadInvites();
+		this.#recompute();
+	}
+
+	async decline(inviteId: string): Promise<void> {
+		const { sync, engine } = this.#writable();
+		await engine.decline(sync, inviteId);
+		await this.#loadInvites();
+		this.#recompute();
+	}
+}
+
+function inviteLink(invite: Uint8Array, secret: Uint8Array): string {
+	return `${location.origin}/join#${formatInviteFragment(invite, secret)}`;
+}

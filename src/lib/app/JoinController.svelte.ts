@@ -1,0 +1,184 @@
+import { equalBytes, toBase64Url } from '../protocol/bytes.js';
+import { RelayError } from '../protocol/errors.js';
+import {
+	deriveInviteKeys,
+	openInviteInfo,
+	parseInviteFragment,
+	safetyCode,
+	sealProfile,
+	signClaimByDevice,
+	signInviteProof,
+	type InviteInfo
+} from '../protocol/invite.js';
+import type { PendingJoin } from '../sync/SyncEngine.js';
+import type { RealTendApp, Runtime } from './TendApp.svelte.js';
+import type { JoinHandle, JoinView } from './types.js';
+
+/**
+ * The invitee's side of an invite (SECURITY-RULES.md, rule 1): read the sealed invite details,
+ * claim the invite with this device's keys and a proof of the invite secret, then wait until the
+ * inviter's device seals the conversation's secret to this device.
+ */
+export class JoinController implements JoinHandle {
+	view = $state.raw<JoinView>({ phase: 'checking' });
+	#app: RealTendApp;
+	#parsed: { invite: Uint8Array; secret: Uint8Array } | undefined;
+	#info: InviteInfo | undefined;
+	#closed = false;
+	#stop: (() => void)[] = [];
+
+	constructor(app: RealTendApp, fragment: string) {
+		this.#app = app;
+		this.#parsed = parseInviteFragment(fragment);
+		void this.#init();
+	}
+
+	static codeFor(join: PendingJoin, runtime: Runtime): string {
+		return safetyCode(
+			deriveInviteKeys(join.secret),
+			join.info.doc,
+			join.info.inviter,
+			runtime.device.signPk,
+			runtime.device.boxPk
+		);
+	}
+
+	close(): void {
+		this.#closed = true;
+		for (const stop of this.#stop) stop();
+	}
+
+	async #init(): Promise<void> {
+		if (!this.#parsed) {
+			this.view = { phase: 'invalid' };
+			return;
+		}
+		try {
+			await this.#app.whenStarted();
+			await this.#app.ensureDevice();
+		} catch {
+			this.view = { phase: 'failed' };
+			return;
+		}
+		const runtime = this.#app.runtime;
+		if (!runtime?.engine) {
+			this.view = { phase: 'failed' };
+			return;
+		}
+		this.#stop.push(
+			this.#app.onAdmitted((sync, join) => {
+				if (this.#parsed && equalBytes(join.invite, this.#parsed.invite)) {
+					this.view = { ...this.view, phase: 'admitted', conversationId: sync.docKey };
+				}
+			})
+		);
+		const connection = runtime.engine.connection;
+		const check = () => {
+			if (connection.status === 'online' && !this.#info) void this.#check();
+			else if (connection.status !== 'online' && this.view.phase === 'checking') {
+				this.view = { phase: 'offline' };
+			}
+		};
+		connection.on('status', check);
+		this.#stop.push(() => connection.off('status', check));
+		check();
+	}
+
+	async #check(): Promise<void> {
+		const runtime = this.#app.runtime;
+		const parsed = this.#parsed;
+		if (!runtime?.engine || !parsed || this.#closed) return;
+		const keys = deriveInviteKeys(parsed.secret);
+		let answer;
+		try {
+			answer = await runtime.engine.connection.request('invite.get', { invite: parsed.invite });
+		} catch (error) {
+			if (error instanceof RelayError && error.code === 'invite-unknown') {
+				this.view = { phase: 'invalid' };
+			} else {
+				this.view = { phase: 'offline' };
+			}
+			return;
+		}
+		const info =
+			answer.info instanceof Uint8Array ? openInviteInfo(keys, parsed.invite, answer.info) : undefined;
+		if (!info) {
+			this.view = { phase: 'invalid' };
+			return;
+		}
+		this.#info = info;
+		const base = { inviterName: info.inviterName, title: info.title };
+		const docKey = toBase64Url(info.doc);
+		const pending = (await runtime.engine.pendingJoins()).find((j) =>
+			equalBytes(j.invite, parsed.invite)
+		);
+
+		if (this.#app.source(docKey)) {
+			this.view = { ...base, phase: 'admitted', conversationId: docKey };
+		} else if (pending) {
+			this.view = { ...base, phase: 'waiting', safetyCode: JoinController.codeFor(pending, runtime) };
+		} else if (answer.state === 'open') {
+			this.view = { ...base, phase: 'ready' };
+		} else if (answer.state === 'expired' || answer.state === 'revoked') {
+			this.view = { ...base, phase: answer.state };
+		} else {
+			this.view = { ...base, phase: 'claimed' };
+		}
+	}
+
+	async accept(name: string): Promise<void> {
+		const trimmed = name.trim();
+		const parsed = this.#parsed;
+		const info = this.#info;
+		if (!trimmed || !parsed || !info || this.view.phase !== 'ready') return;
+		this.view = { ...this.view, phase: 'claiming' };
+
+		if (!this.#app.me?.name) await this.#app.createProfile(trimmed);
+		const runtime = this.#app.runtime;
+		if (!runtime?.engine) return;
+		const engine = runtime.engine;
+		const keys = deriveInviteKeys(parsed.secret);
+		const device = runtime.ctx.author.device;
+		const join: PendingJoin = { invite: parsed.invite, secret: parsed.secret, info, name: trimmed };
+		// Remembered before claiming: if the tab dies after the claim, the envelope still matches.
+		await engine.rememberJoin(join);
+
+		try {
+			const profile = sealProfile(keys, parsed.invite, device.publicKey, trimmed);
+			const boxPk = runtime.device.boxPk;
+			await engine.connection.request('invite.claim', {
+				invite: parsed.invite,
+				device: device.publicKey,
+				boxPk,
+				profile,
+				deviceSig: signClaimByDevice(device, parsed.invite, boxPk, profile),
+				inviteSig: signInviteProof(
+					keys,
+					engine.connection.origin,
+					engine.connection.challenge,
+					parsed.invite,
+					device.publicKey,
+					boxPk,
+					profile
+				)
+			});
+		} catch (error) {
+			const code = error instanceof RelayError ? error.code : undefined;
+			const refused = code === 'invite-claimed' || code === 'invite-expired' || code === 'invite-revoked';
+			if (refused) await engine.forgetJoin(parsed.invite);
+			const phase =
+				code === 'invite-claimed'
+					? 'claimed'
+					: code === 'invite-expired'
+						? 'expired'
+						: code === 'invite-revoked'
+							? 'revoked'
+							: 'ready';
+			// Not refused: the connection failed; the person can press Join again.
+			this.view = { ...this.view, phase: refused ? phase : 'ready' };
+			return;
+		}
+		await this.#app.refreshPendingJoins();
+		this.view = { ...this.view, phase: 'waiting', safetyCode: JoinController.codeFor(join, runtime) };
+	}
+}

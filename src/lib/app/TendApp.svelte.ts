@@ -1,0 +1,440 @@
+import * as A from '@automerge/automerge';
+import { Repo, type DocumentId, type DocHandle } from '@automerge/automerge-repo';
+import { BroadcastChannelNetworkAdapter } from '@automerge/automerge-repo-network-broadcastchannel';
+import { makeActorClaimMessage } from '../crypto/actorClaim.js';
+import { generateBoxKeyPair, generateSignKeyPair, randomBytes } from '../crypto/primitives.js';
+import { readyCrypto } from '../crypto/sodium.js';
+import { fromBase64Url, toBase64Url, toHex } from '../protocol/bytes.js';
+import { decodeCbor, encodeCbor } from '../protocol/cbor.js';
+import { initialConversation, type ConversationDoc } from '../model/conversation.js';
+import { EncryptedStorageAdapter } from '../storage/EncryptedStorageAdapter.js';
+import { IndexedDBBackend } from '../storage/IndexedDBBackend.js';
+import { loadOrCreateStorageKey, requestPersistentStorage } from '../storage/storageKey.js';
+import { DocSync, type DocSyncContext } from '../sync/DocSync.js';
+import { createGenesis } from '../sync/documentRecords.js';
+import { SyncEngine, type PendingJoin } from '../sync/SyncEngine.js';
+import type { SocketLike } from '../sync/RelayConnection.js';
+import { ConversationController } from './ConversationController.svelte.js';
+import { JoinController } from './JoinController.svelte.js';
+import { summarize } from './summaries.js';
+import type {
+	AppPhase,
+	ConnectionState,
+	ConversationHandle,
+	ConversationSummary,
+	JoinHandle,
+	Me,
+	PendingJoinView,
+	TendApp
+} from './types.js';
+
+/**
+ * The real Tend app: device identity, encrypted storage, the Repo and the sync engine, with the
+ * state the UI reads held in `$state` fields. One leader tab per browser talks to the relay
+ * (Web Locks); other tabs are read-only and follow the leader's Repo over a BroadcastChannel.
+ */
+
+const DB_NAME = 'tend';
+const KEY_DB_NAME = 'tend-keys';
+const DEVICE_KEY = ['tend', 'device'];
+const SETTINGS_KEY = ['tend', 'settings'];
+const LEADER_LOCK = 'tend-leader';
+
+/** What identifies this device; sealed in IndexedDB under the storage key. */
+interface DeviceRecord {
+	signPk: Uint8Array;
+	signSk: Uint8Array;
+	boxPk: Uint8Array;
+	boxSk: Uint8Array;
+	/** Renewed whenever local data is created (rule 10). */
+	incarnation: Uint8Array;
+	name: string;
+	/** Local id of the per-user index document that lists the person's conversations. */
+	indexId: string;
+}
+
+interface IndexDoc {
+	v: 1;
+	conversations: Record<string, { addedAt: number }>;
+}
+
+export interface DocSource {
+	handle: DocHandle<unknown>;
+	/** Present in the leader tab only. */
+	sync?: DocSync;
+}
+
+export interface Runtime {
+	repo: Repo;
+	store: EncryptedStorageAdapter;
+	device: DeviceRecord;
+	engine: SyncEngine | undefined;
+	ctx: DocSyncContext;
+}
+
+async function defaultRelayUrl(): Promise<string> {
+	try {
+		const response = await fetch('/config.json', { cache: 'no-store' });
+		if (response.ok) {
+			const config = (await response.json()) as { relayUrl?: unknown };
+			if (typeof config.relayUrl === 'string') return config.relayUrl;
+		}
+	} catch {
+		// Offline, or served without a config: fall through.
+	}
+	const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
+	return `${scheme}://${location.hostname}:8787`;
+}
+
+export class RealTendApp implements TendApp {
+	phase = $state<AppPhase>('starting');
+	failure = $state<string | undefined>(undefined);
+	me = $state<Me | undefined>(undefined);
+	connection = $state<ConnectionState>('offline');
+	conversations = $state.raw<ConversationSummary[]>([]);
+	protectedByPassphrase = $state(false);
+	persistentStorage = $state(false);
+	readOnly = $state(false);
+	relayUrl = $state('');
+	pendingJoins = $state.raw<PendingJoinView[]>([]);
+
+	#runtime: Runtime | undefined;
+	#ready: Promise<void>;
+	#joinListeners = new Set<(sync: DocSync, join: PendingJoin) => void>();
+
+	constructor() {
+		this.#ready = this.#start().catch((error: unknown) => {
+			this.failure = error instanceof Error ? error.message : String(error);
+			this.phase = 'failed';
+		});
+	}
+
+	get runtime(): Runtime | undefined {
+		return this.#runtime;
+	}
+
+	whenStarted(): Promise<void> {
+		return this.#ready;
+	}
+
+	// ----- Start-up -------------------------------------------------------------------------
+
+	async #start(): Promise<void> {
+		await readyCrypto();
+		const storageKey = await loadOrCreateStorageKey(KEY_DB_NAME);
+		this.protectedByPassphrase = storageKey.protectedByPassphrase;
+		this.persistentStorage = await requestPersistentStorage();
+
+		const store = new EncryptedStorageAdapter({
+			backend: new IndexedDBBackend(DB_NAME),
+			storageKey: storageKey.key,
+			onCorrupt: () => {
+				// Reported in the conversation's problems when it affects one; never logged.
+			}
+		});
+		const leader = await this.#becomeLeader();
+		this.readOnly = !leader;
+		const network =
+			typeof BroadcastChannel === 'undefined'
+				? []
+				: [new BroadcastChannelNetworkAdapter({ channelName: 'tend-tabs' })];
+		const repo = new Repo({ storage: store, network, sharePolicy: async () => true });
+
+		const settings = await store.load(SETTINGS_KEY);
+		const saved = settings ? (decodeCbor(settings) as { relayUrl?: string }) : {};
+		this.relayUrl = saved.relayUrl ?? (await defaultRelayUrl());
+
+		const deviceBytes = await store.load(DEVICE_KEY);
+		if (!deviceBytes) {
+			this.#runtime = undefined;
+			this.#pendingStore = { repo, store };
+			this.phase = 'onboarding';
+			return;
+		}
+		await this.#run(repo, store, decodeCbor(deviceBytes) as DeviceRecord);
+	}
+
+	#pendingStore: { repo: Repo; store: EncryptedStorageAdapter } | undefined;
+
+	/** Resolves true if this tab holds the leader lock; followers reload when it frees up. */
+	async #becomeLeader(): Promise<boolean> {
+		if (typeof navigator === 'undefined' || !navigator.locks) return true;
+		return new Promise<boolean>((resolve) => {
+			void navigator.locks.request(LEADER_LOCK, { ifAvailable: true }, (lock) => {
+				if (!lock) {
+					resolve(false);
+					// When the leader tab closes, this tab reloads and takes over.
+					void navigator.locks.request(LEADER_LOCK, () => location.reload());
+					return undefined;
+				}
+				resolve(true);
+				return new Promise<void>(() => {});
+			});
+		});
+	}
+
+	async #run(repo: Repo, store: EncryptedStorageAdapter, device: DeviceRecord): Promise<void> {
+		const ctx: DocSyncContext = {
+			repo,
+			store,
+			author: {
+				device: { publicKey: device.signPk, privateKey: device.signSk },
+				incarnation: device.incarnation
+			}
+		};
+		let engine: SyncEngine | undefined;
+		if (!this.readOnly) {
+			engine = new SyncEngine({
+				...ctx,
+				box: { publicKey: device.boxPk, privateKey: device.boxSk },
+				relayUrl: this.relayUrl,
+				socketFactory: (url) => new WebSocket(url) as unknown as SocketLike
+			});
+			engine.on('status', (status) => (this.connection = status));
+			engine.on('doc-changed', (doc) => {
+				this.notify(doc);
+				this.#refreshSummaries();
+			});
+			engine.on('claims', (doc) => {
+				this.notify(doc);
+				this.#refreshSummaries();
+			});
+			engine.on('problem', (doc) => this.notify(doc));
+			engine.on('admitted', (sync, join) => void this.#admitted(sync, join));
+		}
+		this.#runtime = { repo, store, device, engine, ctx };
+		this.me = { name: device.name, deviceFingerprint: fingerprint(device.signPk) };
+
+		const index = await this.#indexHandle();
+		for (const docKey of Object.keys(index.doc().conversations ?? {})) {
+			await this.#openSource(docKey);
+		}
+		if (engine) {
+			engine.start();
+			window.addEventListener('online', () => engine.connection.retryNow());
+		}
+		index.on('change', ({ doc }) => {
+			// In a read-only tab, conversations the leader added arrive through the index.
+			for (const docKey of Object.keys(doc.conversations ?? {})) void this.#openSource(docKey);
+			this.#refreshSummaries();
+		});
+		await this.#refreshPendingJoins();
+		this.#refreshSummaries();
+		this.phase = device.name ? 'ready' : 'onboarding';
+	}
+
+	async #indexHandle(): Promise<DocHandle<IndexDoc>> {
+		const runtime = this.#require();
+		return runtime.repo.find<IndexDoc>(runtime.device.indexId as DocumentId);
+	}
+
+	/** Opens a stored conversation: with sync in the leader tab, read-only elsewhere. */
+	async #openSource(docKey: string): Promise<void> {
+		const runtime = this.#require();
+		if (this.#sources.has(docKey) || this.#opening.has(docKey)) return;
+		this.#opening.add(docKey);
+		try {
+			if (runtime.engine) {
+				const sync = await DocSync.load(runtime.ctx, fromBase64Url(docKey));
+				if (!sync) return;
+				runtime.engine.add(sync);
+				this.#sources.set(docKey, { handle: sync.handle, sync });
+			} else {
+				const localId = await DocSync.peekLocalId(runtime.store, docKey);
+				if (!localId) return;
+				const handle = await runtime.repo.find<unknown>(localId);
+				handle.on('change', () => this.#refreshSummaries());
+				this.#sources.set(docKey, { handle });
+			}
+		} catch {
+			// A document whose state can't be read is skipped; the others still open.
+		} finally {
+			this.#opening.delete(docKey);
+		}
+		this.#refreshSummaries();
+	}
+
+	#sources = new Map<string, DocSource>();
+	#opening = new Set<string>();
+
+	/** The document behind a conversation id, if this device holds it. */
+	source(docKey: string): DocSource | undefined {
+		return this.#sources.get(docKey);
+	}
+
+	/** Fires on any change that can alter what a conversation shows. */
+	onChange(listener: (docKey: string | undefined) => void): () => void {
+		this.#changeListeners.add(listener);
+		return () => this.#changeListeners.delete(listener);
+	}
+
+	#changeListeners = new Set<(docKey: string | undefined) => void>();
+
+	notify(docKey: string | undefined): void {
+		for (const listener of this.#changeListeners) listener(docKey);
+	}
+
+	#require(): Runtime {
+		if (!this.#runtime) throw new Error('Tend is not set up on this device yet');
+		return this.#runtime;
+	}
+
+	// ----- Profile and settings -------------------------------------------------------------
+
+	/** Creates this device's identity if there is none (used by the join page before a name). */
+	async ensureDevice(): Promise<void> {
+		await this.#ready;
+		if (this.#runtime) return;
+		const pending = this.#pendingStore;
+		if (!pending) throw new Error('storage is not ready');
+		const sign = generateSignKeyPair();
+		const box = generateBoxKeyPair();
+		const index = pending.repo.create<IndexDoc>({ v: 1, conversations: {} });
+		await pending.repo.flush([index.documentId]);
+		const device: DeviceRecord = {
+			signPk: sign.publicKey,
+			signSk: sign.privateKey,
+			boxPk: box.publicKey,
+			boxSk: box.privateKey,
+			incarnation: randomBytes(16),
+			name: '',
+			indexId: index.documentId
+		};
+		await pending.store.write([{ key: DEVICE_KEY, data: encodeCbor(device) }], []);
+		this.#pendingStore = undefined;
+		await this.#run(pending.repo, pending.store, device);
+	}
+
+	async createProfile(name: string): Promise<void> {
+		const trimmed = name.trim();
+		if (!trimmed) throw new Error('A name is needed');
+		await this.ensureDevice();
+		const runtime = this.#require();
+		runtime.device.name = trimmed.slice(0, 80);
+		await runtime.store.write([{ key: DEVICE_KEY, data: encodeCbor(runtime.device) }], []);
+		this.me = { name: runtime.device.name, deviceFingerprint: fingerprint(runtime.device.signPk) };
+		this.phase = 'ready';
+	}
+
+	async setRelayUrl(url: string): Promise<void> {
+		const parsed = new URL(url);
+		if (parsed.protocol !== 'ws:' && parsed.protocol !== 'wss:') {
+			throw new Error('The relay address starts with ws:// or wss://');
+		}
+		await this.#ready;
+		const store = this.#runtime?.store ?? this.#pendingStore?.store;
+		if (!store) throw new Error('storage is not ready');
+		await store.write([{ key: SETTINGS_KEY, data: encodeCbor({ relayUrl: parsed.href }) }], []);
+		location.reload();
+	}
+
+	// ----- Conversations --------------------------------------------------------------------
+
+	async createConversation(title: string): Promise<string> {
+		const runtime = this.#require();
+		const engine = runtime.engine;
+		if (!engine) throw new Error('Tend is open in another tab; this one is read-only');
+		const device = runtime.ctx.author.device;
+		const created = createGenesis(device, 'conversation');
+
+		let initial = A.init<ConversationDoc>();
+		const actor = A.getActorId(initial);
+		const claim = makeActorClaimMessage(device, created.doc, actor);
+		const myHex = toHex(device.publicKey);
+		initial = A.change(
+			initial,
+			{ message: claim },
+			initialConversation(title.trim().slice(0, 200), myHex, runtime.device.name, Date.now())
+		);
+		const sync = await DocSync.create(runtime.ctx, {
+			chain: [created.genesis],
+			secrets: { 0: created.secret },
+			initial,
+			myActors: [actor],
+			registered: false
+		});
+		await this.#addToIndex(sync.docKey);
+		engine.add(sync);
+		this.#sources.set(sync.docKey, { handle: sync.handle, sync });
+		engine.schedulePush(sync);
+		this.#refreshSummaries();
+		return sync.docKey;
+	}
+
+	async #addToIndex(docKey: string): Promise<void> {
+		const runtime = this.#require();
+		const index = await this.#indexHandle();
+		index.change((doc) => {
+			if (!doc.conversations[docKey]) doc.conversations[docKey] = { addedAt: Date.now() };
+		});
+		await runtime.repo.flush([index.documentId]);
+	}
+
+	openConversation(id: string): ConversationHandle {
+		return new ConversationController(this, id);
+	}
+
+	openJoin(fragment: string): JoinHandle {
+		return new JoinController(this, fragment);
+	}
+
+	/** Lets the join page hear when a device lets us in. */
+	onAdmitted(listener: (sync: DocSync, join: PendingJoin) => void): () => void {
+		this.#joinListeners.add(listener);
+		return () => this.#joinListeners.delete(listener);
+	}
+
+	async #admitted(sync: DocSync, join: PendingJoin): Promise<void> {
+		this.#sources.set(sync.docKey, { handle: sync.handle, sync });
+		await this.#addToIndex(sync.docKey);
+		await this.#refreshPendingJoins();
+		this.#refreshSummaries();
+		for (const listener of this.#joinListeners) listener(sync, join);
+	}
+
+	async refreshPendingJoins(): Promise<void> {
+		await this.#refreshPendingJoins();
+	}
+
+	async #refreshPendingJoins(): Promise<void> {
+		const engine = this.#runtime?.engine;
+		if (!engine) return;
+		const joins = await engine.pendingJoins();
+		const runtime = this.#require();
+		this.pendingJoins = joins.map((join) => ({
+			inviteId: toBase64Url(join.invite),
+			inviterName: join.info.inviterName,
+			title: join.info.title,
+			safetyCode: JoinController.codeFor(join, runtime)
+		}));
+	}
+
+	#summaryTimer: ReturnType<typeof setTimeout> | undefined;
+
+	#refreshSummaries(): void {
+		if (this.#summaryTimer) return;
+		this.#summaryTimer = setTimeout(() => {
+			this.#summaryTimer = undefined;
+			const runtime = this.#runtime;
+			if (!runtime) return;
+			const me = toHex(runtime.ctx.author.device.publicKey);
+			this.conversations = [...this.#sources.entries()]
+				.map(([docKey, source]) =>
+					summarize(
+						docKey,
+						source.handle.isReady() ? (source.handle.doc() as A.Doc<ConversationDoc>) : undefined,
+						me,
+						runtime.engine?.claimsFor(docKey).length ?? 0
+					)
+				)
+				.filter((s): s is ConversationSummary => s !== undefined)
+				.sort((a, b) => b.updatedAt - a.updatedAt);
+		}, 30);
+	}
+}
+
+/** "a1b2 c3d4": the first four bytes of a device key, for people to tell devices apart. */
+export function fingerprint(publicKey: Uint8Array): string {
+	const hex = toHex(publicKey.subarray(0, 4));
+	return `${hex.slice(0, 4)} ${hex.slice(4)}`;
+}

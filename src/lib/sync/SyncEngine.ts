@@ -1,0 +1,515 @@
+import * as A from '@automerge/automerge';
+import { EventEmitter } from 'eventemitter3';
+import { deriveAccessKey } from '../crypto/documentKeys.js';
+import { openFromSealedBox, randomBytes, type BoxKeyPair } from '../crypto/primitives.js';
+import { signAccessProof } from '../protocol/auth.js';
+import { equalBytes, fromBase64Url, toBase64Url } from '../protocol/bytes.js';
+import { decodeCbor, encodeCbor } from '../protocol/cbor.js';
+import { RelayError } from '../protocol/errors.js';
+import type { InviteClaim, Item, Push } from '../protocol/frames.js';
+import {
+	deriveInviteKeys,
+	INVITE_ID_BYTES,
+	INVITE_LIFETIME_MS,
+	INVITE_SECRET_BYTES,
+	openProfile,
+	safetyCode,
+	sealInviteInfo,
+	verifyClaimByDevice,
+	type InviteInfo
+} from '../protocol/invite.js';
+import { isListed, openEnvelopeRecord, verifyChain } from '../protocol/records.js';
+import { DocSync, type DocProblem, type DocSyncContext } from './DocSync.js';
+import { createAddWriterRecord, createEnvelope } from './documentRecords.js';
+import { RelayConnection, type ConnectionStatus, type SocketFactory } from './RelayConnection.js';
+
+/**
+ * Connects the documents this device holds to the relay: registers and opens them, catches up
+ * from each cursor, sends outboxes (the same bytes after every reconnect, rule 9), and runs the
+ * invite and key-envelope exchanges (rules 1 and 3). One engine per device; only the leader tab
+ * runs one.
+ */
+
+export interface JoinClaim {
+	doc: string;
+	inviteId: string;
+	name: string;
+	safetyCode: string;
+	device: Uint8Array;
+	boxPk: Uint8Array;
+}
+
+export interface StoredInvite {
+	doc: Uint8Array;
+	invite: Uint8Array;
+	secret: Uint8Array;
+	expires: number;
+	state: 'open' | 'claimed';
+}
+
+/** A join this device is waiting on (persisted, so a reload keeps waiting). */
+export interface PendingJoin {
+	invite: Uint8Array;
+	secret: Uint8Array;
+	info: InviteInfo;
+	name: string;
+}
+
+export interface SyncEngineEvents {
+	status: (status: ConnectionStatus) => void;
+	/** A document changed (local or remote) or its delivery state changed. */
+	'doc-changed': (doc: string) => void;
+	problem: (doc: string, problem: DocProblem) => void;
+	/** Someone claimed an invite of a document this device administers. */
+	claims: (doc: string) => void;
+	/** An administering device let this device into a document. */
+	admitted: (sync: DocSync, join: PendingJoin) => void;
+	/** Invite state changed on the relay (e.g. claimed by someone else, revoked). */
+	'join-refused': (invite: string, reason: string) => void;
+}
+
+export interface SyncEngineParams extends DocSyncContext {
+	box: BoxKeyPair;
+	relayUrl: string;
+	socketFactory: SocketFactory;
+}
+
+const JOIN_PREFIX = ['tend', 'join'];
+const INVITE_PREFIX = ['tend', 'invite'];
+
+export class SyncEngine extends EventEmitter<SyncEngineEvents> {
+	readonly connection: RelayConnection;
+	#ctx: DocSyncContext;
+	#box: BoxKeyPair;
+	#docs = new Map<string, DocSync>();
+	/** Documents opened and subscribed on the current connection. */
+	#live = new Set<string>();
+	/** Outbox entries sent on the current connection and not yet answered. */
+	#inflight = new Set<string>();
+	#claims = new Map<string, JoinClaim[]>();
+	#pushScheduled = new Set<string>();
+
+	constructor(params: SyncEngineParams) {
+		super();
+		this.#ctx = { repo: params.repo, store: params.store, author: params.author };
+		this.#box = params.box;
+		this.connection = new RelayConnection(
+			params.relayUrl,
+			params.author.device,
+			params.socketFactory
+		);
+		this.connection.on('status', (status) => {
+			if (status !== 'online') {
+				this.#live.clear();
+				this.#inflight.clear();
+			}
+			this.emit('status', status);
+		});
+		this.connection.on('ready', () => void this.#onReady());
+		this.connection.on('push', (frame) => void this.#onPush(frame));
+	}
+
+	start(): void {
+		this.connection.start();
+	}
+
+	stop(): void {
+		this.connection.stop();
+	}
+
+	get status(): ConnectionStatus {
+		return this.connection.status;
+	}
+
+	docs(): DocSync[] {
+		return [...this.#docs.values()];
+	}
+
+	get(doc: string): DocSync | undefined {
+		return this.#docs.get(doc);
+	}
+
+	claimsFor(doc: string): JoinClaim[] {
+		return this.#claims.get(doc) ?? [];
+	}
+
+	/** Starts syncing a document; connects it at once when online. */
+	add(sync: DocSync): void {
+		if (this.#docs.has(sync.docKey)) return;
+		this.#docs.set(sync.docKey, sync);
+		const changed = () => this.emit('doc-changed', sync.docKey);
+		sync.on('outbox', () => {
+			changed();
+			void this.#sendOutbox(sync);
+		});
+		sync.on('acknowledged', changed);
+		sync.on('problem', (problem) => this.emit('problem', sync.docKey, problem));
+		sync.on('need-chain', () => void this.#refreshChain(sync));
+		sync.handle.on('change', changed);
+		if (this.status === 'online') void this.#connectDoc(sync);
+	}
+
+	/** Seals the document's new own changes soon; several calls in one turn seal once. */
+	schedulePush(sync: DocSync): void {
+		if (this.#pushScheduled.has(sync.docKey)) return;
+		this.#pushScheduled.add(sync.docKey);
+		queueMicrotask(() => {
+			this.#pushScheduled.delete(sync.docKey);
+			sync.commitLocal().catch(() => this.emit('problem', sync.docKey, { kind: 'unverified', count: 0 }));
+		});
+	}
+
+	// ----- Connecting documents -------------------------------------------------------------
+
+	async #onReady(): Promise<void> {
+		await Promise.all([...this.#docs.values()].map((sync) => this.#connectDoc(sync)));
+		await this.#fetchClaims();
+		await this.#fetchMail();
+	}
+
+	async #connectDoc(sync: DocSync): Promise<void> {
+		try {
+			if (!sync.registered) {
+				try {
+					await this.connection.request('doc.create', { genesis: sync.genesis });
+				} catch (error) {
+					if (!(error instanceof RelayError && error.code === 'exists')) throw error;
+				}
+				await sync.markRegistered();
+			}
+			const opened = await this.#open(sync);
+			if ((opened.head as number) > sync.head.n) await this.#refreshChain(sync);
+			this.#live.add(sync.docKey);
+			await this.connection.request('sub', { doc: sync.doc, after: sync.cursor });
+			await this.#sendOutbox(sync);
+		} catch {
+			// The connection dropped or the relay refused; the next reconnect tries again.
+		}
+	}
+
+	#open(sync: DocSync) {
+		const head = sync.head;
+		const access = sync.accessKey();
+		const sig = signAccessProof(
+			access,
+			this.connection.origin,
+			this.connection.challenge,
+			sync.doc,
+			head.n
+		);
+		return this.connection.request('doc.open', {
+			doc: sync.doc,
+			epoch: head.n,
+			accessPk: access.publicKey,
+			sig
+		});
+	}
+
+	async #refreshChain(sync: DocSync): Promise<void> {
+		try {
+			const answer = await this.connection.request('doc.chain', {
+				doc: sync.doc,
+				from: sync.head.n + 1
+			});
+			const records = answer.records as Uint8Array[];
+			if (await sync.extendChain(records)) await sync.retryInbox();
+		} catch {
+			// Retried on the next connect.
+		}
+	}
+
+	/** Sends every outbox entry not already in flight, in order, and drops each once acknowledged. */
+	async #sendOutbox(sync: DocSync): Promise<void> {
+		if (!this.#live.has(sync.docKey)) return;
+		const sends: Promise<void>[] = [];
+		for (const item of sync.outbox) {
+			const key = toBase64Url(item.id);
+			if (this.#inflight.has(key)) continue;
+			this.#inflight.add(key);
+			sends.push(
+				this.connection.request('push', { doc: sync.doc, entry: item.entry }).then(
+					async () => {
+						this.#inflight.delete(key);
+						await sync.acknowledge(item.id);
+					},
+					() => {
+						this.#inflight.delete(key);
+					}
+				)
+			);
+		}
+		await Promise.all(sends);
+	}
+
+	async #onPush(frame: Push): Promise<void> {
+		if (frame.t === 'entries') {
+			const sync = this.#docs.get(toBase64Url(frame.doc));
+			if (sync) await this.#receive(sync, frame.items);
+		} else if (frame.t === 'head') {
+			const sync = this.#docs.get(toBase64Url(frame.doc));
+			if (sync && frame.n > sync.head.n) await this.#refreshChain(sync);
+		} else if (frame.t === 'claim') {
+			await this.#acceptClaims(frame.claim);
+		} else if (frame.t === 'mail') {
+			await this.#acceptMail(frame.items);
+		}
+	}
+
+	async #receive(sync: DocSync, items: Item[]): Promise<void> {
+		try {
+			await sync.receive(items);
+		} catch {
+			this.emit('problem', sync.docKey, { kind: 'unverified', count: sync.unverifiedCount });
+		}
+	}
+
+	// ----- Invites, on the inviter's side ---------------------------------------------------
+
+	/** Creates an invite link's secret part and registers the invite with the relay. */
+	async createInvite(
+		sync: DocSync,
+		details: { inviterName: string; title: string }
+	): Promise<StoredInvite> {
+		const invite = randomBytes(INVITE_ID_BYTES);
+		const secret = randomBytes(INVITE_SECRET_BYTES);
+		const keys = deriveInviteKeys(secret);
+		const expires = Date.now() + INVITE_LIFETIME_MS;
+		const info = sealInviteInfo(keys, invite, {
+			doc: sync.doc,
+			inviter: this.#ctx.author.device.publicKey,
+			inviterName: details.inviterName,
+			title: details.title,
+			kind: 'conversation'
+		});
+		await this.connection.request('invite.create', {
+			invite,
+			authPk: keys.auth.publicKey,
+			info,
+			expires
+		});
+		const stored: StoredInvite = { doc: sync.doc, invite, secret, expires, state: 'open' };
+		await this.#ctx.store.write(
+			[{ key: [...INVITE_PREFIX, toBase64Url(invite)], data: encodeCbor(stored) }],
+			[]
+		);
+		return stored;
+	}
+
+	async invites(doc: string): Promise<StoredInvite[]> {
+		const all = await this.#loadInvites();
+		return all.filter((invite) => toBase64Url(invite.doc) === doc && invite.expires > Date.now());
+	}
+
+	async revokeInvite(inviteId: string): Promise<void> {
+		const invite = fromBase64Url(inviteId);
+		await this.connection.request('invite.revoke', { invite });
+		await this.#forgetInvite(inviteId);
+	}
+
+	async #loadInvites(): Promise<StoredInvite[]> {
+		const rows = await this.#ctx.store.loadRange(INVITE_PREFIX);
+		return rows.flatMap(({ data }) => (data ? [decodeCbor(data) as StoredInvite] : []));
+	}
+
+	async #forgetInvite(inviteId: string): Promise<void> {
+		await this.#ctx.store.write([], [[...INVITE_PREFIX, inviteId]]);
+		for (const [doc, claims] of this.#claims) {
+			this.#claims.set(
+				doc,
+				claims.filter((claim) => claim.inviteId !== inviteId)
+			);
+		}
+	}
+
+	async #fetchClaims(): Promise<void> {
+		try {
+			const answer = await this.connection.request('invite.pending', {});
+			await this.#acceptClaims(answer.claims as InviteClaim[]);
+		} catch {
+			// Retried on the next connect.
+		}
+	}
+
+	async #acceptClaims(claims: InviteClaim[]): Promise<void> {
+		const invites = await this.#loadInvites();
+		const touched = new Set<string>();
+		for (const claim of claims) {
+			const invite = invites.find((i) => equalBytes(i.invite, claim.invite));
+			if (!invite) continue;
+			const valid = verifyClaimByDevice(
+				claim.device,
+				claim.deviceSig,
+				claim.invite,
+				claim.boxPk,
+				claim.profile
+			);
+			const keys = deriveInviteKeys(invite.secret);
+			const profile = valid && openProfile(keys, claim.invite, claim.device, claim.profile);
+			if (!profile) continue;
+			const doc = toBase64Url(invite.doc);
+			const inviteId = toBase64Url(claim.invite);
+			const list = (this.#claims.get(doc) ?? []).filter((c) => c.inviteId !== inviteId);
+			list.push({
+				doc,
+				inviteId,
+				name: profile.name,
+				safetyCode: safetyCode(
+					keys,
+					invite.doc,
+					this.#ctx.author.device.publicKey,
+					claim.device,
+					claim.boxPk
+				),
+				device: claim.device,
+				boxPk: claim.boxPk
+			});
+			this.#claims.set(doc, list);
+			touched.add(doc);
+		}
+		for (const doc of touched) this.emit('claims', doc);
+	}
+
+	/**
+	 * Lets a claimer in: appends an epoch record that lists their device as a writer, then seals
+	 * the document secret to their device in a signed envelope (rules 2, 3 and 7).
+	 */
+	async admit(sync: DocSync, inviteId: string): Promise<JoinClaim> {
+		const claim = this.claimsFor(sync.docKey).find((c) => c.inviteId === inviteId);
+		if (!claim) throw new Error('no such request');
+		const device = this.#ctx.author.device;
+
+		if (!isListed(sync.head.writers, claim.device)) {
+			for (let attempt = 0; ; attempt++) {
+				const record = createAddWriterRecord(device, sync.head, claim.device);
+				try {
+					await this.connection.request('epoch.append', { doc: sync.doc, record });
+					await sync.extendChain([record]);
+					break;
+				} catch (error) {
+					const conflict = error instanceof RelayError && error.code === 'conflict';
+					if (!conflict || attempt >= 2) throw error;
+					await this.#refreshChain(sync);
+				}
+			}
+		}
+		const secret = sync.secretOf(sync.head.gen);
+		if (!secret) throw new Error('no secret for the current key generation');
+		const envelope = createEnvelope(device, sync.head, secret, claim);
+		await this.connection.request('mail.send', { to: claim.device, envelope });
+		await this.connection.request('invite.close', { invite: fromBase64Url(inviteId) }).catch(() => {});
+		await this.#forgetInvite(inviteId);
+		this.emit('claims', sync.docKey);
+		return claim;
+	}
+
+	async decline(sync: DocSync, inviteId: string): Promise<void> {
+		await this.revokeInvite(inviteId);
+		this.emit('claims', sync.docKey);
+	}
+
+	// ----- Invites, on the invitee's side ---------------------------------------------------
+
+	async pendingJoins(): Promise<PendingJoin[]> {
+		const rows = await this.#ctx.store.loadRange(JOIN_PREFIX);
+		return rows.flatMap(({ data }) => (data ? [decodeCbor(data) as PendingJoin] : []));
+	}
+
+	async rememberJoin(join: PendingJoin): Promise<void> {
+		await this.#ctx.store.write(
+			[{ key: [...JOIN_PREFIX, toBase64Url(join.invite)], data: encodeCbor(join) }],
+			[]
+		);
+	}
+
+	async forgetJoin(invite: Uint8Array): Promise<void> {
+		await this.#ctx.store.write([], [[...JOIN_PREFIX, toBase64Url(invite)]]);
+	}
+
+	async #fetchMail(): Promise<void> {
+		try {
+			const answer = await this.connection.request('mail.fetch', {});
+			await this.#acceptMail(answer.items as Item[]);
+		} catch {
+			// Retried on the next connect.
+		}
+	}
+
+	/**
+	 * Opens key envelopes. An envelope is accepted only if it is signed by the device that
+	 * invited us, that device administers the document in its verified chain, the sealed secret
+	 * opens with our box key, and the secret's access key is the one the chain names. Anything
+	 * else is dropped (a forged envelope never gives anyone a key).
+	 */
+	async #acceptMail(items: Item[]): Promise<void> {
+		const joins = await this.pendingJoins();
+		const done: number[] = [];
+		for (const item of items) {
+			try {
+				const admitted = await this.#acceptEnvelope(item.b, joins);
+				if (admitted) this.emit('admitted', admitted.sync, admitted.join);
+			} catch {
+				// A failure of the connection leaves the envelope for the next attempt.
+				if (this.status !== 'online') return;
+			}
+			done.push(item.seq);
+		}
+		if (done.length > 0) await this.connection.request('mail.ack', { ids: done }).catch(() => {});
+	}
+
+	async #acceptEnvelope(
+		bytes: Uint8Array,
+		joins: PendingJoin[]
+	): Promise<{ sync: DocSync; join: PendingJoin } | undefined> {
+		const opened = openEnvelopeRecord(bytes);
+		if (!opened.ok) return undefined;
+		const { body, signer } = opened.value;
+		const me = this.#ctx.author.device.publicKey;
+		if (!equalBytes(body.to, me)) return undefined;
+		const join = joins.find((j) => equalBytes(j.info.doc, body.doc));
+		if (!join || !equalBytes(join.info.inviter, signer)) return undefined;
+		const docKey = toBase64Url(body.doc);
+		if (this.#docs.has(docKey)) return undefined;
+
+		const secret = openFromSealedBox(this.#box, body.sealed);
+		if (!secret || secret.length !== 32) return undefined;
+		const access = deriveAccessKey(secret, body.gen);
+		const sig = signAccessProof(
+			access,
+			this.connection.origin,
+			this.connection.challenge,
+			body.doc,
+			body.n
+		);
+		try {
+			await this.connection.request('doc.open', {
+				doc: body.doc,
+				epoch: body.n,
+				accessPk: access.publicKey,
+				sig
+			});
+		} catch (error) {
+			if (error instanceof RelayError && error.code !== 'internal') return undefined;
+			throw error;
+		}
+		const answer = await this.connection.request('doc.chain', { doc: body.doc, from: 0 });
+		const records = answer.records as Uint8Array[];
+		const chain = verifyChain(body.doc, records);
+		if (!chain.ok) return undefined;
+		const epoch = chain.value[body.n];
+		if (!epoch || epoch.gen !== body.gen || !equalBytes(epoch.accessPk, access.publicKey)) {
+			return undefined;
+		}
+		if (!isListed(epoch.admins, signer)) return undefined;
+
+		const sync = await DocSync.create(this.#ctx, {
+			chain: records,
+			secrets: { [body.gen]: secret },
+			initial: A.init(),
+			myActors: [],
+			registered: true
+		});
+		await this.forgetJoin(join.invite);
+		this.add(sync);
+		return { sync, join };
+	}
+}
