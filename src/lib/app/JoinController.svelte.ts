@@ -5,9 +5,6 @@ import {
 	openInviteInfo,
 	parseInviteFragment,
 	safetyCode,
-	sealProfile,
-	signClaimByDevice,
-	signInviteProof,
 	type InviteInfo
 } from '../protocol/invite.js';
 import type { PendingJoin } from '../sync/SyncEngine.js';
@@ -137,35 +134,12 @@ export class JoinController implements JoinHandle {
 		const runtime = this.#app.runtime;
 		if (!runtime?.engine) return;
 		const engine = runtime.engine;
-		const keys = deriveInviteKeys(parsed.secret);
-		const device = runtime.ctx.author.device;
 		const join: PendingJoin = { invite: parsed.invite, secret: parsed.secret, info, name: trimmed };
-		// Remembered before claiming: if the tab dies after the claim, the envelope still matches.
-		await engine.rememberJoin(join);
-
 		try {
-			const profile = sealProfile(keys, parsed.invite, device.publicKey, trimmed);
-			const boxPk = runtime.device.boxPk;
-			await engine.connection.request('invite.claim', {
-				invite: parsed.invite,
-				device: device.publicKey,
-				boxPk,
-				profile,
-				deviceSig: signClaimByDevice(device, parsed.invite, boxPk, profile),
-				inviteSig: signInviteProof(
-					keys,
-					engine.connection.origin,
-					engine.connection.challenge,
-					parsed.invite,
-					device.publicKey,
-					boxPk,
-					profile
-				)
-			});
+			await engine.claimInvite(join, runtime.device.boxPk);
 		} catch (error) {
 			const code = error instanceof RelayError ? error.code : undefined;
 			const refused = code === 'invite-claimed' || code === 'invite-expired' || code === 'invite-revoked';
-			if (refused) await engine.forgetJoin(parsed.invite);
 			const phase =
 				code === 'invite-claimed'
 					? 'claimed'

@@ -1,17 +1,16 @@
 import * as A from '@automerge/automerge';
 import { Repo, type DocumentId, type DocHandle } from '@automerge/automerge-repo';
 import { BroadcastChannelNetworkAdapter } from '@automerge/automerge-repo-network-broadcastchannel';
-import { makeActorClaimMessage } from '../crypto/actorClaim.js';
 import { generateBoxKeyPair, generateSignKeyPair, randomBytes } from '../crypto/primitives.js';
 import { readyCrypto } from '../crypto/sodium.js';
 import { fromBase64Url, toBase64Url, toHex } from '../protocol/bytes.js';
 import { decodeCbor, encodeCbor } from '../protocol/cbor.js';
-import { initialConversation, type ConversationDoc } from '../model/conversation.js';
+import type { ConversationDoc } from '../model/conversation.js';
 import { EncryptedStorageAdapter } from '../storage/EncryptedStorageAdapter.js';
 import { IndexedDBBackend } from '../storage/IndexedDBBackend.js';
 import { loadOrCreateStorageKey, requestPersistentStorage } from '../storage/storageKey.js';
 import { DocSync, type DocSyncContext } from '../sync/DocSync.js';
-import { createGenesis } from '../sync/documentRecords.js';
+import { createConversation } from '../sync/createConversation.js';
 import { SyncEngine, type PendingJoin } from '../sync/SyncEngine.js';
 import type { SocketLike } from '../sync/RelayConnection.js';
 import { ConversationController } from './ConversationController.svelte.js';
@@ -334,24 +333,9 @@ export class RealTendApp implements TendApp {
 		const runtime = this.#require();
 		const engine = runtime.engine;
 		if (!engine) throw new Error('Tend is open in another tab; this one is read-only');
-		const device = runtime.ctx.author.device;
-		const created = createGenesis(device, 'conversation');
-
-		let initial = A.init<ConversationDoc>();
-		const actor = A.getActorId(initial);
-		const claim = makeActorClaimMessage(device, created.doc, actor);
-		const myHex = toHex(device.publicKey);
-		initial = A.change(
-			initial,
-			{ message: claim },
-			initialConversation(title.trim().slice(0, 200), myHex, runtime.device.name, Date.now())
-		);
-		const sync = await DocSync.create(runtime.ctx, {
-			chain: [created.genesis],
-			secrets: { 0: created.secret },
-			initial,
-			myActors: [actor],
-			registered: false
+		const sync = await createConversation(runtime.ctx, {
+			title,
+			creatorName: runtime.device.name
 		});
 		await this.#addToIndex(sync.docKey);
 		engine.add(sync);

@@ -15,6 +15,9 @@ import {
 	openProfile,
 	safetyCode,
 	sealInviteInfo,
+	sealProfile,
+	signClaimByDevice,
+	signInviteProof,
 	verifyClaimByDevice,
 	type InviteInfo
 } from '../protocol/invite.js';
@@ -146,6 +149,8 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
 		sync.on('problem', (problem) => this.emit('problem', sync.docKey, problem));
 		sync.on('need-chain', () => void this.#refreshChain(sync));
 		sync.handle.on('change', changed);
+		// Own changes not yet sealed (a new document's first change, or a crash) go out now.
+		this.schedulePush(sync);
 		if (this.status === 'online') void this.#connectDoc(sync);
 	}
 
@@ -408,6 +413,42 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
 	}
 
 	// ----- Invites, on the invitee's side ---------------------------------------------------
+
+	/**
+	 * Claims an invite for this device: its public keys, its name sealed under the invite key,
+	 * its signature, and a proof of the invite secret bound to this connection (rule 1). The join
+	 * is remembered first, so an envelope that arrives after a crash still finds it.
+	 */
+	async claimInvite(join: PendingJoin, boxPk: Uint8Array): Promise<void> {
+		await this.rememberJoin(join);
+		const keys = deriveInviteKeys(join.secret);
+		const device = this.#ctx.author.device;
+		const profile = sealProfile(keys, join.invite, device.publicKey, join.name);
+		try {
+			await this.connection.request('invite.claim', {
+				invite: join.invite,
+				device: device.publicKey,
+				boxPk,
+				profile,
+				deviceSig: signClaimByDevice(device, join.invite, boxPk, profile),
+				inviteSig: signInviteProof(
+					keys,
+					this.connection.origin,
+					this.connection.challenge,
+					join.invite,
+					device.publicKey,
+					boxPk,
+					profile
+				)
+			});
+		} catch (error) {
+			const code = error instanceof RelayError ? error.code : undefined;
+			if (code === 'invite-claimed' || code === 'invite-expired' || code === 'invite-revoked') {
+				await this.forgetJoin(join.invite);
+			}
+			throw error;
+		}
+	}
 
 	async pendingJoins(): Promise<PendingJoin[]> {
 		const rows = await this.#ctx.store.loadRange(JOIN_PREFIX);

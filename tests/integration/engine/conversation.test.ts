@@ -1,0 +1,149 @@
+import * as A from '@automerge/automerge';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { readyCrypto } from '../../../src/lib/crypto/sodium.js';
+import { appendMessage, readMessages, type ConversationDoc } from '../../../src/lib/model/conversation.js';
+import { toHex } from '../../../src/lib/protocol/bytes.js';
+import { deriveInviteKeys, openInviteInfo, safetyCode } from '../../../src/lib/protocol/invite.js';
+import { createConversation } from '../../../src/lib/sync/createConversation.js';
+import { DocSync } from '../../../src/lib/sync/DocSync.js';
+import type { PendingJoin } from '../../../src/lib/sync/SyncEngine.js';
+import { nodeDevice, waitFor, type NodeDevice } from '../../helpers/nodeDevice.js';
+import { RelayProcess } from '../../helpers/relayProcess.js';
+
+let relay: RelayProcess | undefined;
+const devices: NodeDevice[] = [];
+
+beforeAll(async () => {
+	await readyCrypto();
+});
+
+afterEach(async () => {
+	for (const device of devices.splice(0)) device.stop();
+	await relay?.dispose();
+	relay = undefined;
+});
+
+function texts(sync: DocSync): string[] {
+	return readMessages(sync.handle.doc() as A.Doc<ConversationDoc>).map((m) => m.text);
+}
+
+async function send(device: NodeDevice, sync: DocSync, text: string) {
+	await sync.change<ConversationDoc>((doc) =>
+		appendMessage(doc, {
+			id: crypto.randomUUID(),
+			author: toHex(device.ctx.author.device.publicKey),
+			sentAt: Date.now(),
+			text
+		})
+	);
+	await device.ctx.repo.flush([sync.localId]);
+	device.engine.schedulePush(sync);
+}
+
+/** A therapist creates a conversation, invites a client, and lets them in. */
+async function invitedPair() {
+	relay = await RelayProcess.start();
+	const therapist = nodeDevice(relay.url);
+	const client = nodeDevice(relay.url);
+	devices.push(therapist, client);
+
+	const conversation = await createConversation(therapist.ctx, {
+		title: 'Tuesday check-ins',
+		creatorName: 'Dr. Rivera'
+	});
+	therapist.engine.add(conversation);
+	therapist.engine.start();
+	client.engine.start();
+	await waitFor(() => therapist.engine.status === 'online' && client.engine.status === 'online');
+
+	const invite = await therapist.engine.createInvite(conversation, {
+		inviterName: 'Dr. Rivera',
+		title: 'Tuesday check-ins'
+	});
+	const keys = deriveInviteKeys(invite.secret);
+	const answer = await client.engine.connection.request('invite.get', { invite: invite.invite });
+	const info = openInviteInfo(keys, invite.invite, answer.info as Uint8Array);
+	expect(info?.inviterName).toBe('Dr. Rivera');
+
+	const admitted = new Promise<DocSync>((resolve) =>
+		client.engine.once('admitted', (sync) => resolve(sync))
+	);
+	const join: PendingJoin = { invite: invite.invite, secret: invite.secret, info: info!, name: 'Sam' };
+	await client.engine.claimInvite(join, client.box.publicKey);
+
+	const request = await waitFor(() => therapist.engine.claimsFor(conversation.docKey)[0]);
+	const clientCode = safetyCode(
+		keys,
+		info!.doc,
+		info!.inviter,
+		client.ctx.author.device.publicKey,
+		client.box.publicKey
+	);
+	expect(request.name).toBe('Sam');
+	expect(request.safetyCode).toBe(clientCode);
+
+	await therapist.engine.admit(conversation, request.inviteId);
+	const joined = await admitted;
+	await waitFor(() => (joined.handle.doc() as ConversationDoc).title === 'Tuesday check-ins');
+	return { therapist, client, conversation, joined };
+}
+
+describe('two devices through the real relay', () => {
+	it('invites, admits and exchanges messages in both directions', async () => {
+		const { therapist, client, conversation, joined } = await invitedPair();
+
+		await send(therapist, conversation, 'See you Tuesday at 4?');
+		await waitFor(() => texts(joined).length === 1, 15_000, 'client receives');
+		await send(client, joined, 'Yes, see you then.');
+		await waitFor(() => texts(conversation).length === 2, 15_000, 'therapist receives');
+
+		expect(texts(conversation)).toEqual(['See you Tuesday at 4?', 'Yes, see you then.']);
+		expect(texts(joined)).toEqual(texts(conversation));
+		await waitFor(() => conversation.outbox.length === 0 && joined.outbox.length === 0);
+	});
+
+	it('converges after both sides write while the relay is down, with nothing lost or doubled', async () => {
+		const { therapist, client, conversation, joined } = await invitedPair();
+		await relay!.stop();
+		await waitFor(() => therapist.engine.status !== 'online' && client.engine.status !== 'online');
+
+		for (let i = 0; i < 5; i++) {
+			await send(therapist, conversation, `therapist offline ${i}`);
+			await send(client, joined, `client offline ${i}`);
+		}
+		await waitFor(() => conversation.outbox.length > 0 && joined.outbox.length > 0);
+		expect(texts(conversation)).toHaveLength(5);
+		expect(texts(joined)).toHaveLength(5);
+
+		await relay!.restart();
+		await waitFor(() => texts(conversation).length === 10 && texts(joined).length === 10, 30_000);
+		await waitFor(() => conversation.outbox.length === 0 && joined.outbox.length === 0, 30_000);
+
+		expect(texts(joined)).toEqual(texts(conversation));
+		expect(new Set(texts(conversation)).size).toBe(10);
+		expect(A.getHeads(joined.handle.doc() as A.Doc<unknown>).sort()).toEqual(
+			A.getHeads(conversation.handle.doc() as A.Doc<unknown>).sort()
+		);
+	});
+
+	it('resends the outbox after a restart of the device and the relay stores each entry once', async () => {
+		const { therapist, client, conversation, joined } = await invitedPair();
+		await relay!.stop();
+		await send(therapist, conversation, 'written before the crash');
+		await waitFor(() => conversation.outbox.length > 0);
+
+		// The therapist's app restarts from what is on its disk, then the relay comes back.
+		const restarted = therapist.restart();
+		devices.push(restarted);
+		const reloaded = await DocSync.load(restarted.ctx, conversation.doc);
+		expect(reloaded?.outbox.length).toBe(conversation.outbox.length);
+		restarted.engine.add(reloaded!);
+		await relay!.restart();
+		restarted.engine.start();
+
+		await waitFor(() => texts(joined).includes('written before the crash'), 30_000);
+		await waitFor(() => reloaded!.outbox.length === 0, 30_000);
+		expect(texts(joined).filter((t) => t === 'written before the crash')).toHaveLength(1);
+		void client;
+	});
+});
