@@ -7,6 +7,12 @@ import { existsSync } from 'node:fs';
 
 const CHROMIUM = '/usr/bin/chromium';
 
+/**
+ * Runs one step with inherited output; stops the whole run at the first failure.
+ * @param {string} label
+ * @param {string} command
+ * @param {string[]} args
+ */
 function run(label, command, args) {
 	console.log(`\n=== ${label}: ${command} ${args.join(' ')}`);
 	const result = spawnSync(command, args, { stdio: 'inherit', env: process.env });

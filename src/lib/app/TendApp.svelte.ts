@@ -213,8 +213,11 @@ export class RealTendApp implements TendApp {
 			window.addEventListener('online', () => engine.connection.retryNow());
 		}
 		index.on('change', ({ doc }) => {
-			// In a read-only tab, conversations the leader added arrive through the index.
-			for (const docKey of Object.keys(doc.conversations ?? {})) void this.#openSource(docKey);
+			// In a read-only tab, conversations the leader added arrive through the index. (The
+			// leader registers its own before adding them: one DocSync per document, always.)
+			if (this.readOnly) {
+				for (const docKey of Object.keys(doc.conversations ?? {})) void this.#openSource(docKey);
+			}
 			this.#refreshSummaries();
 		});
 		await this.#refreshPendingJoins();
@@ -337,10 +340,9 @@ export class RealTendApp implements TendApp {
 			title,
 			creatorName: runtime.device.name
 		});
-		await this.#addToIndex(sync.docKey);
-		engine.add(sync);
 		this.#sources.set(sync.docKey, { handle: sync.handle, sync });
-		engine.schedulePush(sync);
+		engine.add(sync);
+		await this.#addToIndex(sync.docKey);
 		this.#refreshSummaries();
 		return sync.docKey;
 	}

@@ -2,11 +2,11 @@ import { concatBytes, readU32, readU64, u32, u64 } from '../protocol/bytes.js';
 import {
 	encodeEntryHeader,
 	ENTRY_HEADER_BYTES,
+	MAX_ENTRY_BYTES,
 	parseEntryHeader,
 	type EntryHeader,
 	type EntryKind
 } from '../protocol/entry.js';
-import { MAX_FRAME_BYTES } from '../protocol/frames.js';
 import { hash, open, pad, seal, sign, Size, unpad, verify, Tag, type SignKeyPair } from './primitives.js';
 
 /**
@@ -76,7 +76,7 @@ export function sealEntry(params: SealEntryParams): Uint8Array {
 	);
 	const padded = pad(inner, paddingBlock(inner.length));
 	const sealed = concatBytes(header, seal(params.contentKey, padded, header));
-	if (sealed.length > MAX_FRAME_BYTES - 1024) throw new Error('entry exceeds the frame limit');
+	if (sealed.length > MAX_ENTRY_BYTES) throw new Error('entry exceeds the frame limit');
 	return sealed;
 }
 

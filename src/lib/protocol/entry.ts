@@ -20,6 +20,11 @@ import { readU32 } from './bytes.js';
 export const ENTRY_VERSION = 1;
 export const ENTRY_HEADER_BYTES = 40;
 export const ENTRY_MIN_BYTES = ENTRY_HEADER_BYTES + 24 + 16;
+/**
+ * The largest entry the relay accepts: it must fit, with room to spare, in the `entries` frame
+ * that delivers it (a push frame's overhead is smaller than a delivery frame's).
+ */
+export const MAX_ENTRY_BYTES = 1024 * 1024 - 1024;
 
 export const EntryKind = {
 	/** Automerge changes written by one device. */

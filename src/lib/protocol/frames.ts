@@ -120,7 +120,10 @@ export interface ErrFrame {
 
 export type ServerFrame = Push | OkFrame | ErrFrame;
 
-export type DecodeResult<T> = { ok: true; frame: T } | { ok: false; code: ErrorCode; why: string };
+/** A failure keeps the frame's `rid` when it had a valid one, so the answer can name it. */
+export type DecodeResult<T> =
+	| { ok: true; frame: T }
+	| { ok: false; code: ErrorCode; why: string; rid?: number };
 
 export function encodeFrame(frame: Request | ServerFrame): Uint8Array {
 	return encodeCbor(frame);
@@ -212,7 +215,7 @@ export function decodeRequest(bytes: Uint8Array): DecodeResult<Request> {
 	}
 	if (!isUint(frame.rid)) return { ok: false, code: 'bad-frame', why: 'rid' };
 	const bad = checkObject(requestSchemas[type as RequestType], frame);
-	if (bad) return { ok: false, code: 'bad-frame', why: `field ${bad}` };
+	if (bad) return { ok: false, code: 'bad-frame', why: `field ${bad}`, rid: frame.rid };
 	return { ok: true, frame: frame as unknown as Request };
 }
 

@@ -201,6 +201,9 @@ export function verifyEpochRecord(head: EpochState, bytes: Bytes): RecordResult<
 	if (rotates && (body.gen !== head.gen + 1 || body.sealedPrev === undefined)) {
 		return { ok: false, why: 'bad key generation' };
 	}
+	if (rotates && equalBytes(body.accessPk, head.accessPk)) {
+		return { ok: false, why: 'a new key generation needs a new access key' };
+	}
 	if (!rotates && !equalBytes(body.accessPk, head.accessPk)) {
 		return { ok: false, why: 'access key changed without a new generation' };
 	}

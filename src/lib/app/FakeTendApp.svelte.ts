@@ -1,0 +1,422 @@
+import { FakeJoinHandle } from './FakeJoinHandle.svelte.js';
+import {
+	demoConversations,
+	demoMe,
+	fakeId,
+	randomCode,
+	type FakeConversation
+} from './fakeSeed.js';
+import type {
+	AppPhase,
+	ConnectionState,
+	ConversationHandle,
+	ConversationSummary,
+	ConversationView,
+	InviteView,
+	JoinHandle,
+	Me,
+	PendingJoinView,
+	TendApp
+} from './types.js';
+
+/**
+ * An in-memory `TendApp` for developing the UI and for component tests. It stores nothing,
+ * encrypts nothing and talks to no relay; it only imitates the timing of the real app:
+ * start-up, `saving → saved → delivered`, a join request arriving after an invite is made,
+ * and the connection following the browser's online/offline events.
+ *
+ * Never import it from a route: routes get their app from `createTendApp()`.
+ */
+
+/** How the fake starts. Every field is optional; the defaults are a first run with no profile. */
+export interface FakeScenario {
+	/** Undefined: no profile yet, so the app goes to onboarding. */
+	me?: Me;
+	/** Seed the demo conversations (needs `me`). */
+	demo?: boolean;
+	/** Time spent in the `starting` phase. */
+	startDelayMs?: number;
+	/** End start-up in the `failed` phase with this text. */
+	failure?: string;
+	readOnly?: boolean;
+	protectedByPassphrase?: boolean;
+	persistentStorage?: boolean;
+	/** Connection state after start-up; `online` by default. */
+	connection?: ConnectionState;
+	/** Base delay of every simulated operation. */
+	latencyMs?: number;
+	/** After `createInvite`, someone claims it this much later; `0` turns it off. */
+	joinRequestAfterMs?: number;
+	/** After a join request, the inviter lets this device in this much later. */
+	admitAfterMs?: number;
+}
+
+/**
+ * Reads `?fake=<name>` from the first URL the app is opened with: `fresh` (default), `demo`,
+ * `empty`, `slow` (stays in `starting`), `failed`, `readonly`, `offline`, `protected`.
+ */
+export function scenarioFromUrl(href: string): FakeScenario {
+	const name = new URL(href).searchParams.get('fake') ?? 'fresh';
+	switch (name) {
+		case 'demo':
+			return { me: demoMe, demo: true };
+		case 'empty':
+			return { me: demoMe };
+		case 'slow':
+			return { startDelayMs: 24 * 60 * 60 * 1000 };
+		case 'failed':
+			return { failure: 'The encrypted storage could not be opened (demo).' };
+		case 'readonly':
+			return { me: demoMe, demo: true, readOnly: true };
+		case 'offline':
+			return { me: demoMe, demo: true, connection: 'offline' };
+		case 'protected':
+			return { me: demoMe, demo: true, protectedByPassphrase: true, persistentStorage: true };
+		default:
+			return {};
+	}
+}
+
+const REQUESTER_NAMES = ['Sam Rivera', 'Alex Kim', 'Jordan Lee', 'Noor Aziz'];
+
+function randomToken(bytes: number): string {
+	const raw = crypto.getRandomValues(new Uint8Array(bytes));
+	return btoa(String.fromCharCode(...raw))
+		.replace(/\+/g, '-')
+		.replace(/\//g, '_')
+		.replace(/=+$/, '');
+}
+
+export class FakeTendApp implements TendApp {
+	phase = $state<AppPhase>('starting');
+	failure = $state<string | undefined>(undefined);
+	me = $state<Me | undefined>(undefined);
+	connection = $state<ConnectionState>('connecting');
+	protectedByPassphrase = $state(false);
+	persistentStorage = $state(false);
+	readOnly = $state(false);
+	relayUrl = $state('ws://127.0.0.1:8787');
+	pendingJoins = $state<PendingJoinView[]>([]);
+
+	/** Conversations in creation order; deeply reactive, so handles see every change. */
+	store = $state<FakeConversation[]>([]);
+
+	conversations: ConversationSummary[] = $derived(
+		this.store.map((c) => this.#summarise(c)).sort((a, b) => b.updatedAt - a.updatedAt)
+	);
+
+	#scenario: FakeScenario;
+	#timers = new Set<ReturnType<typeof setTimeout>>();
+	#unlisten: (() => void) | undefined;
+
+	constructor(scenario: FakeScenario = {}) {
+		this.#scenario = scenario;
+		this.readOnly = scenario.readOnly ?? false;
+		this.protectedByPassphrase = scenario.protectedByPassphrase ?? false;
+		this.persistentStorage = scenario.persistentStorage ?? false;
+		this.#listenToBrowser();
+		this.later(scenario.startDelayMs ?? 600, () => this.#finishStart());
+	}
+
+	get latency(): number {
+		return this.#scenario.latencyMs ?? 300;
+	}
+
+	/** Runs `fn` after `ms`, unless {@link dispose} is called first. */
+	later(ms: number, fn: () => void): void {
+		const timer = setTimeout(() => {
+			this.#timers.delete(timer);
+			fn();
+		}, ms);
+		this.#timers.add(timer);
+	}
+
+	/** Cancels pending timers and browser listeners (for tests). */
+	dispose(): void {
+		for (const timer of this.#timers) clearTimeout(timer);
+		this.#timers.clear();
+		this.#unlisten?.();
+	}
+
+	async createProfile(name: string): Promise<void> {
+		await this.#wait();
+		this.me = { name: name.trim(), deviceFingerprint: 'e5f6 0718' };
+		this.phase = 'ready';
+	}
+
+	async createConversation(title: string): Promise<string> {
+		await this.#wait();
+		const me = this.#requireMe();
+		const id = fakeId('c');
+		this.store.push({
+			id,
+			title: title.trim(),
+			createdAt: Date.now(),
+			isAdmin: true,
+			members: [{ name: me.name, role: 'owner', me: true }],
+			messages: [],
+			requests: [],
+			invites: [],
+			problems: []
+		});
+		return id;
+	}
+
+	openConversation(id: string): ConversationHandle {
+		return new FakeConversationHandle(this, id);
+	}
+
+	openJoin(fragment: string): JoinHandle {
+		return new FakeJoinHandle(this, fragment);
+	}
+
+	async setRelayUrl(url: string): Promise<void> {
+		await this.#wait();
+		if (!/^wss?:\/\/\S+$/.test(url)) throw new Error(`not a WebSocket URL: ${url}`);
+		this.relayUrl = url;
+		this.setConnection('connecting');
+		this.later(this.latency * 2, () => this.setConnection('online'));
+	}
+
+	// Dev and test controls ------------------------------------------------------------------
+
+	/** Switches the connection; going online delivers everything saved meanwhile. */
+	setConnection(state: ConnectionState): void {
+		this.connection = state;
+		if (state !== 'online') return;
+
+		for (const c of this.store) {
+			for (const m of c.messages) {
+				if (m.mine && m.state === 'saved') this.later(this.latency, () => this.#deliver(m.id));
+			}
+		}
+	}
+
+	/** Someone claims an invite of `conversationId` and asks to be let in. */
+	receiveJoinRequest(conversationId: string, name = REQUESTER_NAMES[0]): void {
+		const c = this.find(conversationId);
+		if (!c) return;
+
+		let invite = c.invites.find((i) => i.state === 'open');
+		if (!invite) {
+			const inviteId = fakeId('inv');
+			c.invites.push({ inviteId, link: '', expiresAt: Date.now() + 7 * 86_400_000, state: 'open' });
+			invite = c.invites[c.invites.length - 1];
+		}
+		invite.state = 'claimed';
+		c.requests.push({ inviteId: invite.inviteId, name, safetyCode: randomCode() });
+	}
+
+	/** A message from another member arrives. */
+	receiveMessage(conversationId: string, authorName: string, text: string): void {
+		this.find(conversationId)?.messages.push({
+			id: fakeId('m'),
+			authorName,
+			mine: false,
+			text,
+			sentAt: Date.now(),
+			state: 'delivered',
+			authorMismatch: false
+		});
+	}
+
+	/** Puts the app into the `failed` phase. */
+	fail(reason: string): void {
+		this.failure = reason;
+		this.phase = 'failed';
+	}
+
+	find(id: string): FakeConversation | undefined {
+		return this.store.find((c) => c.id === id);
+	}
+
+	// Used by the handles ---------------------------------------------------------------------
+
+	async send(conversationId: string, text: string): Promise<void> {
+		const me = this.#requireMe();
+		const c = this.find(conversationId);
+		if (!c) throw new Error(`unknown conversation ${conversationId}`);
+		if (this.readOnly) throw new Error('this tab is read-only');
+
+		const id = fakeId('m');
+		c.messages.push({
+			id,
+			authorName: me.name,
+			mine: true,
+			text,
+			sentAt: Date.now(),
+			state: 'saving',
+			authorMismatch: false
+		});
+		this.later(this.latency / 2, () => {
+			this.#setState(id, 'saved');
+			if (this.connection === 'online') this.later(this.latency * 2, () => this.#deliver(id));
+		});
+	}
+
+	async createInvite(conversationId: string): Promise<InviteView> {
+		await this.#wait();
+		const c = this.find(conversationId);
+		if (!c?.isAdmin) throw new Error('not an administrator of this conversation');
+
+		const invite: InviteView = {
+			inviteId: fakeId('inv'),
+			link: `${globalThis.location?.origin ?? 'http://127.0.0.1'}/join#${randomToken(16)}.${randomToken(16)}`,
+			expiresAt: Date.now() + 7 * 86_400_000,
+			state: 'open'
+		};
+		c.invites.push(invite);
+
+		const after = this.#scenario.joinRequestAfterMs ?? 4000;
+		if (after > 0) {
+			const name = REQUESTER_NAMES[c.invites.length % REQUESTER_NAMES.length];
+			this.later(after, () => this.#claim(conversationId, invite.inviteId, name));
+		}
+		return invite;
+	}
+
+	async removeInvite(conversationId: string, inviteId: string, admitted: boolean) {
+		await this.#wait();
+		const c = this.find(conversationId);
+		if (!c) return;
+
+		const request = c.requests.find((r) => r.inviteId === inviteId);
+		c.requests = c.requests.filter((r) => r.inviteId !== inviteId);
+		c.invites = c.invites.filter((i) => i.inviteId !== inviteId);
+		if (!admitted || !request) return;
+
+		c.members.push({ name: request.name, role: 'member', me: false });
+		this.later(this.latency * 5, () =>
+			this.receiveMessage(conversationId, request.name, 'Hello, thank you for inviting me.')
+		);
+	}
+
+	get admitAfterMs(): number {
+		return this.#scenario.admitAfterMs ?? 6000;
+	}
+
+	// Internals -----------------------------------------------------------------------------
+
+	#finishStart(): void {
+		const s = this.#scenario;
+		if (s.failure) return this.fail(s.failure);
+
+		this.me = s.me;
+		if (s.me && s.demo) this.store = demoConversations(Date.now(), s.me);
+		this.phase = s.me ? 'ready' : 'onboarding';
+		this.later(this.latency, () => this.setConnection(s.connection ?? 'online'));
+	}
+
+	#claim(conversationId: string, inviteId: string, name: string): void {
+		const c = this.find(conversationId);
+		const invite = c?.invites.find((i) => i.inviteId === inviteId);
+		if (!c || !invite || invite.state !== 'open') return;
+
+		invite.state = 'claimed';
+		c.requests.push({ inviteId, name, safetyCode: randomCode() });
+	}
+
+	#summarise(c: FakeConversation): ConversationSummary {
+		const last = c.messages.at(-1);
+		return {
+			id: c.id,
+			title: c.title,
+			memberNames: c.members.filter((m) => !m.me).map((m) => m.name),
+			lastMessage: last && {
+				text: last.text,
+				sentAt: last.sentAt,
+				authorName: last.authorName,
+				mine: last.mine
+			},
+			updatedAt: last?.sentAt ?? c.createdAt,
+			pendingRequests: c.isAdmin ? c.requests.length : 0
+		};
+	}
+
+	#deliver(messageId: string): void {
+		if (this.connection === 'online') this.#setState(messageId, 'delivered');
+	}
+
+	#setState(messageId: string, state: 'saved' | 'delivered'): void {
+		for (const c of this.store) {
+			const m = c.messages.find((x) => x.id === messageId);
+			if (m && !(m.state === 'delivered')) m.state = state;
+		}
+	}
+
+	#requireMe(): Me {
+		if (!this.me) throw new Error('no profile yet');
+		return this.me;
+	}
+
+	#wait(): Promise<void> {
+		return new Promise((resolve) => this.later(this.latency, resolve));
+	}
+
+	#listenToBrowser(): void {
+		if (typeof window === 'undefined') return;
+
+		const offline = () => this.setConnection('offline');
+		const online = () => {
+			this.setConnection('connecting');
+			this.later(this.latency * 2, () => this.setConnection('online'));
+		};
+		window.addEventListener('offline', offline);
+		window.addEventListener('online', online);
+		this.#unlisten = () => {
+			window.removeEventListener('offline', offline);
+			window.removeEventListener('online', online);
+		};
+	}
+}
+
+class FakeConversationHandle implements ConversationHandle {
+	#app: FakeTendApp;
+	#id: string;
+	#loaded = $state(false);
+
+	view: ConversationView | undefined = $derived.by(() => {
+		const c = this.#loaded ? this.#app.find(this.#id) : undefined;
+		if (!c) return undefined;
+		return {
+			id: c.id,
+			title: c.title,
+			members: c.members,
+			messages: c.messages,
+			requests: c.isAdmin ? c.requests : [],
+			invites: c.isAdmin ? c.invites : [],
+			isAdmin: c.isAdmin,
+			problems: c.problems
+		};
+	});
+
+	constructor(app: FakeTendApp, id: string) {
+		this.#app = app;
+		this.#id = id;
+		app.later(app.latency, () => (this.#loaded = true));
+	}
+
+	send(text: string): Promise<void> {
+		return this.#app.send(this.#id, text);
+	}
+
+	createInvite(): Promise<InviteView> {
+		return this.#app.createInvite(this.#id);
+	}
+
+	revokeInvite(inviteId: string): Promise<void> {
+		return this.#app.removeInvite(this.#id, inviteId, false);
+	}
+
+	admit(inviteId: string): Promise<void> {
+		return this.#app.removeInvite(this.#id, inviteId, true);
+	}
+
+	decline(inviteId: string): Promise<void> {
+		return this.#app.removeInvite(this.#id, inviteId, false);
+	}
+
+	close(): void {
+		this.#loaded = false;
+	}
+}

@@ -1,0 +1,65 @@
+import { parseArgs } from 'node:util';
+import { LOG_LEVELS, type LogLevel } from './log.js';
+import type { RelayOptions } from './relay.js';
+
+export interface RelayConfig extends Omit<RelayOptions, 'logger'> {
+	logLevel: LogLevel;
+}
+
+export const USAGE = `Usage: npm run relay -- [options]
+
+  --data DIR         data folder (env TEND_DATA_DIR, default ./data/relay)
+  --port N           TCP port, 0 for any free port (env TEND_PORT, default 8787)
+  --host ADDR        interface to listen on (env TEND_HOST, default 127.0.0.1)
+  --origin HOST      origin proofs are bound to, e.g. relay.example.org (env TEND_ORIGIN;
+                     default: each connection's Host header)
+  --log-level LEVEL  ${LOG_LEVELS.join('|')} (env TEND_LOG_LEVEL, default info)
+
+  Rate limit per connection: env TEND_RATE_PER_SECOND (default 500), TEND_RATE_BURST (2000).
+`;
+
+/**
+ * Reads the relay's settings from flags, then environment variables, then defaults. Throws
+ * with a message fit for the terminal on anything it can't use.
+ */
+export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): RelayConfig {
+	const { values } = parseArgs({
+		args: argv,
+		strict: true,
+		options: {
+			data: { type: 'string' },
+			port: { type: 'string' },
+			host: { type: 'string' },
+			origin: { type: 'string' },
+			'log-level': { type: 'string' }
+		}
+	});
+
+	const logLevel = values['log-level'] ?? env.TEND_LOG_LEVEL ?? 'info';
+	if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
+		throw new Error(`unknown log level: ${logLevel}`);
+	}
+	const config: RelayConfig = {
+		dataDir: values.data ?? env.TEND_DATA_DIR ?? './data/relay',
+		port: integer(values.port ?? env.TEND_PORT ?? '8787', 'port', 0, 65535),
+		host: values.host ?? env.TEND_HOST ?? '127.0.0.1',
+		logLevel: logLevel as LogLevel
+	};
+	const origin = values.origin ?? env.TEND_ORIGIN;
+	if (origin) config.origin = origin;
+	if (env.TEND_RATE_PER_SECOND || env.TEND_RATE_BURST) {
+		config.rate = {
+			perSecond: integer(env.TEND_RATE_PER_SECOND ?? '500', 'TEND_RATE_PER_SECOND', 1, 1e9),
+			burst: integer(env.TEND_RATE_BURST ?? '2000', 'TEND_RATE_BURST', 1, 1e9)
+		};
+	}
+	return config;
+}
+
+function integer(text: string, name: string, min: number, max: number): number {
+	const n = Number(text);
+	if (!/^\d+$/.test(text) || n < min || n > max) {
+		throw new Error(`${name} must be an integer from ${min} to ${max}`);
+	}
+	return n;
+}

@@ -1,0 +1,181 @@
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { readFileSync } from 'node:fs';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { readyCrypto } from '../src/lib/crypto/sodium.js';
+import { PROTOCOL_VERSION } from '../src/lib/protocol/frames.js';
+import { Connection } from './Connection.js';
+import { ConnectionRegistry } from './ConnectionRegistry.js';
+import { handleMessage, type DispatchState } from './dispatch.js';
+import { DocRegistry } from './DocRegistry.js';
+import type { RelayContext } from './handlers/context.js';
+import { createHttpHandler } from './http.js';
+import {
+	DEFAULT_RATE_BURST,
+	DEFAULT_RATE_PER_SECOND,
+	HEARTBEAT_MS,
+	INVITE_RETENTION_MS,
+	MAX_PAYLOAD_BYTES
+} from './limits.js';
+import { createLogger, type Logger } from './log.js';
+import { PushBatcher } from './PushBatcher.js';
+import { SqliteStore } from './store/SqliteStore.js';
+import { TokenBucket } from './TokenBucket.js';
+
+export interface RelayOptions {
+	/** Folder for the database; created if missing. */
+	dataDir: string;
+	/** TCP port; 0 picks a free one (see {@link RunningRelay.port}). Default 8787. */
+	port?: number;
+	/** Interface to listen on. Default 127.0.0.1: put a TLS proxy in front to serve others. */
+	host?: string;
+	/**
+	 * The origin (`host[:port]`, as in `new URL(wsUrl).host`) that proofs must be bound to.
+	 * Unset, it is each upgrade request's `Host` header; see docs/operations.md for why a
+	 * public relay should set it.
+	 */
+	origin?: string;
+	logger?: Logger;
+	/** Per-connection frame rate limit; defaults in limits.ts. */
+	rate?: { perSecond: number; burst: number };
+}
+
+export interface RunningRelay {
+	/** The port actually listened on. */
+	port: number;
+	/** Stops accepting, commits pending pushes, closes every socket and the database. */
+	close(): Promise<void>;
+}
+
+/** How long shutdown waits for sockets to finish their close handshake (ms). */
+const CLOSE_GRACE_MS = 1000;
+/** How often expired invites are swept (ms). */
+const SWEEP_MS = 60 * 60 * 1000;
+
+const VERSION = readVersion();
+
+/**
+ * Starts a relay: SQLite store, HTTP server with `/healthz`, and the WebSocket protocol of
+ * docs/protocol.md on every other path. `sync-server/main.ts` runs it from the command line;
+ * tests and `npm start` can embed it.
+ */
+export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
+	await readyCrypto();
+	const log = options.logger ?? createLogger();
+	const store = SqliteStore.open(options.dataDir);
+	const ctx: RelayContext = {
+		store,
+		docs: new DocRegistry(store),
+		batcher: new PushBatcher(store, log.child({ area: 'push' })),
+		connections: new ConnectionRegistry(),
+		log: log.child({ area: 'frames' }),
+		now: () => Date.now()
+	};
+	const state: DispatchState = { closing: false };
+	const rate = options.rate ?? { perSecond: DEFAULT_RATE_PER_SECOND, burst: DEFAULT_RATE_BURST };
+	const connLog = log.child({ area: 'conn' });
+
+	const server = createServer(createHttpHandler(store, VERSION));
+	const wss = new WebSocketServer({ server, maxPayload: MAX_PAYLOAD_BYTES });
+	wss.on('connection', (ws: WebSocket, req: IncomingMessage) => {
+		const origin = options.origin?.toLowerCase() ?? req.headers.host?.toLowerCase();
+		if (!origin) {
+			ws.close(1008, 'a Host header is required');
+			return;
+		}
+		const conn = new Connection(ws, origin, new TokenBucket(rate.perSecond, rate.burst), connLog);
+		ctx.connections.add(conn);
+		connLog.info({ conn: conn.id }, 'connected');
+		conn.send({ t: 'challenge', nonce: conn.challenge, v: PROTOCOL_VERSION });
+
+		ws.on('message', (data, isBinary) => handleMessage(ctx, state, conn, data, isBinary));
+		ws.on('pong', () => (conn.alive = true));
+		ws.on('error', (error) => connLog.warn({ conn: conn.id, msg: error.message }, 'socket error'));
+		ws.on('close', (code) => {
+			conn.leaveAll();
+			ctx.connections.remove(conn);
+			const ms = Math.round(performance.now() - conn.started);
+			connLog.info({ conn: conn.id, code, frames: conn.frames, ms }, 'closed');
+		});
+	});
+	wss.on('error', (error) => log.error({ err: error }, 'websocket server error'));
+
+	const port = await listen(server, options.port ?? 8787, options.host ?? '127.0.0.1');
+	const timers = startTimers(ctx);
+	log.info({ port, host: options.host ?? '127.0.0.1', version: VERSION }, 'listening');
+
+	return {
+		port,
+		async close() {
+			if (state.closing) return;
+			state.closing = true;
+			for (const timer of timers) clearInterval(timer);
+			ctx.batcher.flush();
+			await closeSockets(ctx.connections);
+			await new Promise<void>((resolve) => {
+				wss.close(() => resolve());
+			});
+			server.closeAllConnections();
+			await new Promise<void>((resolve) => server.close(() => resolve()));
+			store.close();
+			log.info('closed');
+		}
+	};
+}
+
+function listen(server: ReturnType<typeof createServer>, port: number, host: string) {
+	return new Promise<number>((resolve, reject) => {
+		server.once('error', reject);
+		server.listen(port, host, () => {
+			server.off('error', reject);
+			resolve((server.address() as AddressInfo).port);
+		});
+	});
+}
+
+/** Heartbeat pings (dead sockets would otherwise hold subscriptions) and the invite sweep. */
+function startTimers(ctx: RelayContext) {
+	const heartbeat = setInterval(() => {
+		for (const conn of ctx.connections.all) {
+			if (!conn.alive) {
+				conn.ws.terminate();
+				continue;
+			}
+			conn.alive = false;
+			conn.ws.ping();
+		}
+	}, HEARTBEAT_MS);
+	const sweepInvites = () => {
+		try {
+			const deleted = ctx.store.deleteInvitesExpiredBefore(ctx.now() - INVITE_RETENTION_MS);
+			if (deleted > 0) ctx.log.info({ deleted }, 'expired invites deleted');
+		} catch (error) {
+			ctx.log.error({ err: error }, 'invite sweep failed');
+		}
+	};
+	sweepInvites();
+	const sweep = setInterval(sweepInvites, SWEEP_MS);
+	heartbeat.unref();
+	sweep.unref();
+	return [heartbeat, sweep];
+}
+
+/** Sends every device a close frame (1001, going away) and terminates those that don't answer. */
+async function closeSockets(connections: ConnectionRegistry): Promise<void> {
+	const pending = [...connections.all].map(
+		(conn) =>
+			new Promise<void>((resolve) => {
+				if (conn.ws.readyState === conn.ws.CLOSED) return resolve();
+				conn.ws.once('close', () => resolve());
+				conn.ws.close(1001, 'relay shutting down');
+			})
+	);
+	const grace = new Promise<void>((resolve) => setTimeout(resolve, CLOSE_GRACE_MS).unref());
+	await Promise.race([Promise.all(pending), grace]);
+	for (const conn of connections.all) conn.ws.terminate();
+}
+
+function readVersion(): string {
+	const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+	return typeof pkg.version === 'string' ? pkg.version : 'unknown';
+}

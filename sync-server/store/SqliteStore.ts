@@ -1,0 +1,311 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { equalBytes } from '../../src/lib/protocol/bytes.js';
+import { keyOf } from '../keys.js';
+import { SCHEMA_SQL, SCHEMA_VERSION } from './schema.js';
+import type {
+	EntryToStore,
+	EpochAppend,
+	InviteClaimRecord,
+	InviteState,
+	MailItem,
+	NewInvite,
+	Store,
+	StoredDocument,
+	StoredEntry,
+	StoredEntryResult,
+	StoredInvite,
+	StoreSettings
+} from './Store.js';
+
+/** The database file inside the data folder; `-wal` and `-shm` files sit beside it. */
+export const DB_FILE = 'relay.sqlite';
+
+const SYNCHRONOUS_NAMES = ['off', 'normal', 'full', 'extra'];
+
+interface InviteRow {
+	id: Uint8Array;
+	inviter: Uint8Array;
+	auth_pk: Uint8Array;
+	info: Uint8Array;
+	expires: number;
+	state: InviteState;
+	claim_device: Uint8Array | null;
+	claim_box_pk: Uint8Array | null;
+	claim_profile: Uint8Array | null;
+	claim_sig: Uint8Array | null;
+}
+
+/**
+ * The {@link Store} on one SQLite file (better-sqlite3).
+ *
+ * @remarks
+ * WAL with `synchronous=FULL`: every commit is fsynced before the relay acknowledges it
+ * (SECURITY-RULES.md, rule 15). WAL with NORMAL is faster but can lose the last commits on a
+ * power loss, after devices were told their entries were delivered. The cost is paid once per
+ * batch, not per entry, because pushes are committed in batches (`PushBatcher`).
+ */
+export class SqliteStore implements Store {
+	readonly #db: Database.Database;
+	readonly #stmt;
+
+	private constructor(db: Database.Database) {
+		this.#db = db;
+		this.#stmt = prepareStatements(db);
+	}
+
+	/** Opens (creating if needed) the database in `dataDir`, which is created if missing. */
+	static open(dataDir: string): SqliteStore {
+		mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+		const db = new Database(join(dataDir, DB_FILE));
+		db.pragma('journal_mode = WAL');
+		db.pragma('synchronous = FULL');
+		db.pragma('foreign_keys = ON');
+
+		const version = db.pragma('user_version', { simple: true }) as number;
+		if (version > SCHEMA_VERSION) {
+			db.close();
+			throw new Error(`database schema ${version} is newer than this relay (${SCHEMA_VERSION})`);
+		}
+		db.exec(SCHEMA_SQL);
+		db.pragma(`user_version = ${SCHEMA_VERSION}`);
+		return new SqliteStore(db);
+	}
+
+	settings(): StoreSettings {
+		const journalMode = String(this.#db.pragma('journal_mode', { simple: true }));
+		const level = Number(this.#db.pragma('synchronous', { simple: true }));
+		return { journalMode, synchronous: SYNCHRONOUS_NAMES[level] ?? String(level) };
+	}
+
+	// Documents and their epoch chain
+
+	createDocument(doc: Uint8Array, genesis: Uint8Array): 'created' | 'same' | 'different' {
+		const inserted = this.#stmt.insertDocument.run(doc, genesis, 0, doc);
+		if (inserted.changes === 1) return 'created';
+		const existing = this.getDocument(doc);
+		return existing && equalBytes(existing.genesis, genesis) ? 'same' : 'different';
+	}
+
+	getDocument(doc: Uint8Array): StoredDocument | undefined {
+		const row = this.#stmt.getDocument.get(doc) as
+			| { genesis: Uint8Array; head_n: number; head_hash: Uint8Array }
+			| undefined;
+		return row && { genesis: row.genesis, headN: row.head_n, headHash: row.head_hash };
+	}
+
+	readChain(doc: Uint8Array, from: number, maxBytes: number): Uint8Array[] {
+		const records: Uint8Array[] = [];
+		let bytes = 0;
+		if (from === 0) {
+			const stored = this.getDocument(doc);
+			if (!stored) return records;
+			records.push(stored.genesis);
+			bytes += stored.genesis.length;
+		}
+		for (const row of this.#stmt.readEpochs.iterate(doc, Math.max(from, 1))) {
+			if (records.length > 0 && bytes >= maxBytes) break;
+			const record = (row as { record: Uint8Array }).record;
+			records.push(record);
+			bytes += record.length;
+		}
+		return records;
+	}
+
+	appendEpoch(append: EpochAppend): boolean {
+		return this.#db.transaction(() => {
+			const { doc, n, prevHash, hash, record } = append;
+			const moved = this.#stmt.moveHead.run(n, hash, doc, n - 1, prevHash);
+			if (moved.changes !== 1) return false;
+			this.#stmt.insertEpoch.run(doc, n, record);
+			return true;
+		})();
+	}
+
+	// Entries
+
+	appendEntries(entries: EntryToStore[]): StoredEntryResult[] {
+		return this.#db.transaction(() => {
+			const next = new Map<string, number>();
+			return entries.map(({ doc, id, bytes }): StoredEntryResult => {
+				const existing = this.#stmt.findEntry.get(doc, id) as { seq: number } | undefined;
+				if (existing) return { seq: existing.seq, dup: true };
+
+				const key = keyOf(doc);
+				const seq = (next.get(key) ?? this.lastSeq(doc)) + 1;
+				next.set(key, seq);
+				this.#stmt.insertEntry.run(doc, seq, id, bytes);
+				return { seq, dup: false };
+			});
+		})();
+	}
+
+	readEntries(doc: Uint8Array, after: number, maxRows: number, maxBytes: number): StoredEntry[] {
+		const out: StoredEntry[] = [];
+		let bytes = 0;
+		for (const row of this.#stmt.readEntries.iterate(doc, after)) {
+			const entry = row as StoredEntry;
+			out.push(entry);
+			bytes += entry.bytes.length;
+			if (out.length >= maxRows || bytes >= maxBytes) break;
+		}
+		return out;
+	}
+
+	lastSeq(doc: Uint8Array): number {
+		return (this.#stmt.lastSeq.get(doc) as { seq: number }).seq;
+	}
+
+	// Invites
+
+	createInvite(invite: NewInvite): 'created' | 'same' | 'different' {
+		const { id, inviter, authPk, info, expires } = invite;
+		const inserted = this.#stmt.insertInvite.run(id, inviter, authPk, info, expires);
+		if (inserted.changes === 1) return 'created';
+		const existing = this.getInvite(id);
+		const same =
+			existing !== undefined &&
+			equalBytes(existing.inviter, inviter) &&
+			equalBytes(existing.authPk, authPk) &&
+			equalBytes(existing.info, info) &&
+			existing.expires === expires;
+		return same ? 'same' : 'different';
+	}
+
+	getInvite(id: Uint8Array): StoredInvite | undefined {
+		const row = this.#stmt.getInvite.get(id) as InviteRow | undefined;
+		if (!row) return undefined;
+		const invite: StoredInvite = {
+			id: row.id,
+			inviter: row.inviter,
+			authPk: row.auth_pk,
+			info: row.info,
+			expires: row.expires,
+			state: row.state
+		};
+		if (row.claim_device && row.claim_box_pk && row.claim_profile && row.claim_sig) {
+			invite.claim = {
+				device: row.claim_device,
+				boxPk: row.claim_box_pk,
+				profile: row.claim_profile,
+				deviceSig: row.claim_sig
+			};
+		}
+		return invite;
+	}
+
+	countLiveInvites(inviter: Uint8Array, now: number): number {
+		return (this.#stmt.countLiveInvites.get(inviter, now) as { n: number }).n;
+	}
+
+	claimInvite(id: Uint8Array, claim: InviteClaimRecord): boolean {
+		const { device, boxPk, profile, deviceSig } = claim;
+		return this.#stmt.claimInvite.run(device, boxPk, profile, deviceSig, id).changes === 1;
+	}
+
+	setInviteState(id: Uint8Array, from: InviteState[], to: InviteState): boolean {
+		return this.#stmt.setInviteState.run(to, id, JSON.stringify(from)).changes === 1;
+	}
+
+	pendingClaims(inviter: Uint8Array): { invite: Uint8Array; claim: InviteClaimRecord }[] {
+		const rows = this.#stmt.pendingClaims.all(inviter) as InviteRow[];
+		return rows.map((row) => ({
+			invite: row.id,
+			claim: {
+				device: row.claim_device as Uint8Array,
+				boxPk: row.claim_box_pk as Uint8Array,
+				profile: row.claim_profile as Uint8Array,
+				deviceSig: row.claim_sig as Uint8Array
+			}
+		}));
+	}
+
+	deleteInvitesExpiredBefore(before: number): number {
+		return this.#stmt.deleteExpiredInvites.run(before).changes;
+	}
+
+	// Mailbox
+
+	putMail(recipient: Uint8Array, envelope: Uint8Array): number {
+		return Number(this.#stmt.insertMail.run(recipient, envelope).lastInsertRowid);
+	}
+
+	countMail(recipient: Uint8Array): number {
+		return (this.#stmt.countMail.get(recipient) as { n: number }).n;
+	}
+
+	fetchMail(recipient: Uint8Array, maxRows: number, maxBytes: number): MailItem[] {
+		const out: MailItem[] = [];
+		let bytes = 0;
+		for (const row of this.#stmt.fetchMail.iterate(recipient)) {
+			const item = row as MailItem;
+			if (out.length > 0 && (out.length >= maxRows || bytes + item.envelope.length > maxBytes)) {
+				break;
+			}
+			out.push(item);
+			bytes += item.envelope.length;
+		}
+		return out;
+	}
+
+	ackMail(recipient: Uint8Array, ids: number[]): number {
+		return this.#db.transaction(() => {
+			let deleted = 0;
+			for (const id of ids) deleted += this.#stmt.ackMail.run(id, recipient).changes;
+			return deleted;
+		})();
+	}
+
+	close(): void {
+		this.#db.close();
+	}
+}
+
+function prepareStatements(db: Database.Database) {
+	return {
+		insertDocument: db.prepare(
+			'INSERT OR IGNORE INTO documents (id, genesis, head_n, head_hash) VALUES (?, ?, ?, ?)'
+		),
+		getDocument: db.prepare('SELECT genesis, head_n, head_hash FROM documents WHERE id = ?'),
+		readEpochs: db.prepare('SELECT record FROM epochs WHERE doc = ? AND n >= ? ORDER BY n'),
+		moveHead: db.prepare(
+			'UPDATE documents SET head_n = ?, head_hash = ? WHERE id = ? AND head_n = ? AND head_hash = ?'
+		),
+		insertEpoch: db.prepare('INSERT INTO epochs (doc, n, record) VALUES (?, ?, ?)'),
+
+		findEntry: db.prepare('SELECT seq FROM entries WHERE doc = ? AND id = ?'),
+		insertEntry: db.prepare('INSERT INTO entries (doc, seq, id, bytes) VALUES (?, ?, ?, ?)'),
+		readEntries: db.prepare(
+			'SELECT seq, bytes FROM entries WHERE doc = ? AND seq > ? ORDER BY seq'
+		),
+		lastSeq: db.prepare('SELECT coalesce(max(seq), 0) AS seq FROM entries WHERE doc = ?'),
+
+		insertInvite: db.prepare(
+			`INSERT OR IGNORE INTO invites (id, inviter, auth_pk, info, expires, state)
+			VALUES (?, ?, ?, ?, ?, 'open')`
+		),
+		getInvite: db.prepare('SELECT * FROM invites WHERE id = ?'),
+		countLiveInvites: db.prepare(
+			'SELECT count(*) AS n FROM invites WHERE inviter = ? AND expires > ?'
+		),
+		claimInvite: db.prepare(
+			`UPDATE invites SET state = 'claimed', claim_device = ?, claim_box_pk = ?,
+			claim_profile = ?, claim_sig = ? WHERE id = ? AND state = 'open'`
+		),
+		setInviteState: db.prepare(
+			'UPDATE invites SET state = ? WHERE id = ? AND state IN (SELECT value FROM json_each(?))'
+		),
+		pendingClaims: db.prepare(
+			"SELECT * FROM invites WHERE inviter = ? AND state = 'claimed' ORDER BY rowid"
+		),
+		deleteExpiredInvites: db.prepare('DELETE FROM invites WHERE expires < ?'),
+
+		insertMail: db.prepare('INSERT INTO mailbox (recipient, envelope) VALUES (?, ?)'),
+		countMail: db.prepare('SELECT count(*) AS n FROM mailbox WHERE recipient = ?'),
+		fetchMail: db.prepare(
+			'SELECT id, envelope FROM mailbox WHERE recipient = ? ORDER BY id'
+		),
+		ackMail: db.prepare('DELETE FROM mailbox WHERE id = ? AND recipient = ?')
+	};
+}

@@ -1,0 +1,177 @@
+import { chromium, type BrowserContext, type Page } from '@playwright/test';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startAppServer } from '../../scripts/serveApp.js';
+import { RelayProcess } from '../helpers/relayProcess.js';
+import { TcpProxy } from '../helpers/tcpProxy.js';
+
+/**
+ * Everything one browser test needs, on 127.0.0.1: a real relay process, a TCP proxy the test
+ * can cut (what "offline" means for an open WebSocket), and the built app on its own server
+ * whose `/config.json` points the app at the proxy.
+ */
+export interface Stack {
+	relay: RelayProcess;
+	proxy: TcpProxy;
+	appUrl: string;
+	close(): Promise<void>;
+}
+
+export async function startStack(): Promise<Stack> {
+	const relay = await RelayProcess.start({ logLevel: process.env.TEND_RELAY_LOG ?? 'info' });
+	const proxy = await TcpProxy.start(relay.port);
+	const app = await startAppServer({ port: 0, relayUrl: `ws://localhost:${proxy.port}` });
+	return {
+		relay,
+		proxy,
+		appUrl: `http://localhost:${app.port}`,
+		async close() {
+			await app.close();
+			await proxy.close();
+			await relay.dispose();
+		}
+	};
+}
+
+export const launchArgs = [
+	'--no-sandbox',
+	'--disable-gpu',
+	'--disable-quic',
+	'--no-first-run',
+	'--disable-background-networking',
+	'--disable-component-update',
+	'--disable-sync'
+];
+
+/** A browser profile on disk (so the test can scan it), one per person. */
+export async function openPerson(): Promise<{ context: BrowserContext; page: Page; dir: string }> {
+	const dir = mkdtempSync(join(tmpdir(), 'tend-profile-'));
+	const context = await chromium.launchPersistentContext(dir, {
+		executablePath: '/usr/bin/chromium',
+		args: launchArgs,
+		viewport: { width: 1024, height: 768 }
+	});
+	const page = context.pages()[0] ?? (await context.newPage());
+	return { context, page, dir };
+}
+
+export function removeDir(dir: string): void {
+	rmSync(dir, { recursive: true, force: true });
+}
+
+/** Every file under a folder, recursively. */
+export function filesUnder(dir: string): string[] {
+	const out: string[] = [];
+	for (const name of readdirSync(dir)) {
+		const path = join(dir, name);
+		let stat;
+		try {
+			stat = statSync(path);
+		} catch {
+			continue;
+		}
+		if (stat.isDirectory()) out.push(...filesUnder(path));
+		else if (stat.isFile()) out.push(path);
+	}
+	return out;
+}
+
+/** The forms a string can take on disk: UTF-8, UTF-16LE (V8 two-byte) and Latin-1 (one-byte). */
+export function encodings(text: string): Buffer[] {
+	const forms = [Buffer.from(text, 'utf8'), Buffer.from(text, 'utf16le')];
+	if (/^[\u0000-\u00ff]*$/.test(text)) forms.push(Buffer.from(text, 'latin1'));
+	return forms;
+}
+
+/** Which of `needles` occur in any of `files`, in any encoding. */
+export function findInFiles(files: string[], needles: string[]): Map<string, string[]> {
+	const found = new Map<string, string[]>();
+	for (const file of files) {
+		let bytes: Buffer;
+		try {
+			bytes = readFileSync(file);
+		} catch {
+			continue;
+		}
+		for (const needle of needles) {
+			if (encodings(needle).some((form) => bytes.includes(form))) {
+				found.set(needle, [...(found.get(needle) ?? []), file]);
+			}
+		}
+	}
+	return found;
+}
+
+/**
+ * Dumps every IndexedDB database, store, key and value of the page's origin through the raw
+ * API, as strings: keys as their string form, values JSON-ish with bytes as Latin-1, so a
+ * plaintext search covers what the app stored, whatever its shape.
+ */
+export async function dumpIndexedDb(page: Page): Promise<string> {
+	return page.evaluate(async () => {
+		const parts: string[] = [];
+		const describe = (value: unknown): string => {
+			if (value instanceof ArrayBuffer) value = new Uint8Array(value);
+			if (value instanceof Uint8Array) {
+				let text = '';
+				for (const byte of value) text += String.fromCharCode(byte);
+				const utf8 = new TextDecoder('utf-8', { fatal: false }).decode(value);
+				return `${text}\n${utf8}`;
+			}
+			if (typeof value === 'string') return value;
+			if (Array.isArray(value)) return value.map(describe).join('\n');
+			if (value && typeof value === 'object') {
+				return Object.entries(value)
+					.map(([k, v]) => `${k}:${describe(v)}`)
+					.join('\n');
+			}
+			return String(value);
+		};
+		for (const info of await indexedDB.databases()) {
+			if (!info.name) continue;
+			const db = await new Promise<IDBDatabase>((resolve, reject) => {
+				const request = indexedDB.open(info.name!);
+				request.onsuccess = () => resolve(request.result);
+				request.onerror = () => reject(request.error);
+			});
+			parts.push(`db:${db.name}`);
+			for (const storeName of Array.from(db.objectStoreNames)) {
+				parts.push(`store:${storeName}`);
+				const rows = await new Promise<{ key: unknown; value: unknown }[]>((resolve, reject) => {
+					const out: { key: unknown; value: unknown }[] = [];
+					const cursor = db.transaction(storeName).objectStore(storeName).openCursor();
+					cursor.onsuccess = () => {
+						const c = cursor.result;
+						if (!c) return resolve(out);
+						out.push({ key: c.key, value: c.value });
+						c.continue();
+					};
+					cursor.onerror = () => reject(cursor.error);
+				});
+				for (const row of rows) parts.push(`${describe(row.key)}=${describe(row.value)}`);
+			}
+			db.close();
+		}
+		return parts.join('\n');
+	});
+}
+
+/** Writes a marker in plain text into the origin's IndexedDB: the scans' positive control. */
+export async function writeControlMarker(page: Page, marker: string): Promise<void> {
+	await page.evaluate(async (text) => {
+		const db = await new Promise<IDBDatabase>((resolve, reject) => {
+			const request = indexedDB.open('tend-positive-control', 1);
+			request.onupgradeneeded = () => request.result.createObjectStore('plain');
+			request.onsuccess = () => resolve(request.result);
+			request.onerror = () => reject(request.error);
+		});
+		await new Promise<void>((resolve, reject) => {
+			const tx = db.transaction('plain', 'readwrite', { durability: 'strict' });
+			tx.objectStore('plain').put({ text }, 'marker');
+			tx.oncomplete = () => resolve();
+			tx.onerror = () => reject(tx.error);
+		});
+		db.close();
+	}, marker);
+}
