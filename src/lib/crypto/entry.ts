@@ -115,7 +115,12 @@ export function openEntry(
 
 	const author = inner.slice(0, 32);
 	const incarnation = inner.slice(32, 48);
-	const counter = readU64(inner, 48);
+	let counter: number;
+	try {
+		counter = readU64(inner, 48);
+	} catch {
+		return { ok: false, why: 'malformed' };
+	}
 	const length = readU32(inner, 56);
 	if (inner.length !== INNER_FIXED + length) return { ok: false, why: 'malformed' };
 	const payload = inner.slice(60, 60 + length);

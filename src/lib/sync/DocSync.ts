@@ -111,6 +111,8 @@ export class DocSync extends EventEmitter<DocSyncEvents> {
 	/** Sequence numbers above the cursor that were received out of order. */
 	#received = new Set<number>();
 	#unverified = 0;
+	/** Whether entries may be parked in the inbox (checked after each batch that applied some). */
+	#inboxNonEmpty = true;
 
 	private constructor(
 		ctx: DocSyncContext,
@@ -408,10 +410,12 @@ export class DocSync extends EventEmitter<DocSyncEvents> {
 
 			const verified: Verified[] = [];
 			const parked: Uint8Array[] = [];
+			let needChain = false;
 			for (const item of fresh) {
 				const result = this.#verify(item.seq, item.b);
-				if (result === 'unknown-epoch') parked.push(item.b);
+				if (result === 'unknown-epoch' || result === 'park') parked.push(item.b);
 				else if (result) verified.push(result);
+				needChain ||= result === 'unknown-epoch';
 			}
 			const waiting = await this.#apply(verified);
 
@@ -426,33 +430,51 @@ export class DocSync extends EventEmitter<DocSyncEvents> {
 			}
 			puts.push({ key: stateKey(this.docKey), data: encodeCbor(this.#state) });
 			await this.#ctx.store.write(puts, []);
-			if (parked.length > 0) this.emit('need-chain');
+			if (puts.length > 1) this.#inboxNonEmpty = true;
+			// What arrived may be what parked entries were waiting for.
+			if (this.#inboxNonEmpty && verified.length > 0) await this.#retryInboxNow();
+			if (needChain) this.emit('need-chain');
 		});
 	}
 
 	/** Applies entries parked in the inbox whose dependencies may have arrived since. */
 	retryInbox(): Promise<void> {
-		return this.#queue.run(async () => {
+		return this.#queue.run(() => this.#retryInboxNow());
+	}
+
+	async #retryInboxNow(): Promise<void> {
+		// Applying one parked entry can unblock another (a claim, then the changes after it).
+		for (let round = 0; round < 16; round++) {
 			const parked = await this.#ctx.store.loadRange(['tend', 'inbox', this.docKey]);
+			this.#inboxNonEmpty = parked.length > 0;
 			if (parked.length === 0) return;
 			const verified: { key: string[]; entry: Verified }[] = [];
 			const removes: string[][] = [];
 			for (const { key, data } of parked) {
 				const result = data ? this.#verify(0, data) : undefined;
-				if (result === 'unknown-epoch') continue;
+				if (result === 'unknown-epoch' || result === 'park') continue;
 				if (result) verified.push({ key, entry: result });
 				else removes.push(key);
 			}
 			const waiting = await this.#apply(verified.map((v) => v.entry));
+			let progressed = false;
 			for (const { key, entry } of verified) {
-				if (!waiting.includes(entry.bytes)) removes.push(key);
+				if (!waiting.includes(entry.bytes)) {
+					removes.push(key);
+					progressed = true;
+				}
 			}
 			if (removes.length > 0) await this.#ctx.store.write([], removes);
-		});
+			this.#inboxNonEmpty = parked.length > removes.length;
+			if (!progressed) return;
+		}
 	}
 
-	/** Returns the entry's changes, 'unknown-epoch' to park it, or undefined if it is rejected. */
-	#verify(seq: number, bytes: Uint8Array): Verified | 'unknown-epoch' | undefined {
+	/**
+	 * Returns the entry's changes; 'unknown-epoch' or 'park' to keep it in the inbox until the
+	 * chain or an earlier entry arrives; undefined if it is rejected (and reported).
+	 */
+	#verify(seq: number, bytes: Uint8Array): Verified | 'unknown-epoch' | 'park' | undefined {
 		const opened = openEntry(bytes, this.doc, (epoch) => {
 			const state = this.#epochs[epoch];
 			const secret = state && this.#state.secrets[state.gen];
@@ -493,8 +515,11 @@ export class DocSync extends EventEmitter<DocSyncEvents> {
 				if (!equalBytes(known, author)) return this.#reject();
 			} else {
 				const claim = parseActorClaimMessage(decoded.message);
+				// An actor's first change must carry its claim. A later change without one means the
+				// first hasn't arrived (a retried push can land after a later one): parked, like a
+				// missing dependency.
+				if (!claim) return decoded.seq === 1 ? this.#reject() : 'park';
 				const valid =
-					claim &&
 					claim.actor === decoded.actor &&
 					equalBytes(claim.doc, this.doc) &&
 					equalBytes(claim.device, author);
@@ -522,14 +547,31 @@ export class DocSync extends EventEmitter<DocSyncEvents> {
 		if (counter > last) this.#state.seen[key] = counter;
 	}
 
-	/** Applies verified entries in one batch; returns the bytes of entries still waiting. */
+	/**
+	 * Applies verified entries in one document update; returns the bytes of entries whose changes
+	 * still wait for dependencies. An entry Automerge refuses (e.g. a change reusing an actor's
+	 * sequence number) is rejected alone and never blocks the others.
+	 */
 	async #apply(verified: Verified[]): Promise<Uint8Array[]> {
 		if (verified.length === 0) return [];
-		const changes = verified.flatMap((v) => v.changes);
-		this.handle.update((doc) => A.applyChanges(doc as A.Doc<unknown>, changes)[0]);
+		const refused = new Set<Verified>();
+		this.handle.update((doc) => {
+			let current = doc as A.Doc<unknown>;
+			for (const entry of verified) {
+				try {
+					current = A.applyChanges(current, entry.changes)[0];
+				} catch {
+					refused.add(entry);
+				}
+			}
+			return current;
+		});
+		for (let i = 0; i < refused.size; i++) this.#reject();
 		await this.#ctx.repo.flush([this.localId]);
 		const doc = this.handle.doc() as A.Doc<unknown>;
-		return verified.filter((v) => !A.hasHeads(doc, v.hashes)).map((v) => v.bytes);
+		return verified
+			.filter((v) => !refused.has(v) && !A.hasHeads(doc, v.hashes))
+			.map((v) => v.bytes);
 	}
 
 	async #saveState(): Promise<void> {

@@ -236,7 +236,7 @@ describe('DocSync known bugs (reported; these document the wrong behaviour)', ()
 	// log out of order (the first failed and was retried), and receive accepts out-of-order items;
 	// the later entry is then rejected for good, its messages are lost on that receiver, and every
 	// later change of that actor waits forever. Fix: treat it as a missing dependency (park it).
-	it.fails('parks, rather than rejects, an entry whose actor claim is in an entry that arrives later', async () => {
+	it('parks, rather than rejects, an entry whose actor claim is in an entry that arrives later', async () => {
 		const c = await started(2);
 		const [writer, reader] = c.members;
 		await writer.sync.change(message('first')); // carries the claim
@@ -259,7 +259,7 @@ describe('DocSync known bugs (reported; these document the wrong behaviour)', ()
 	// past the entry and every retry throws again. One admitted writer can stop the document
 	// syncing for everyone. Fix: apply each entry in its own try/catch and reject the one that
 	// throws (or check seq uniqueness against the document before applying).
-	it.fails('rejects an entry that reuses an actor\'s sequence number without blocking later entries', async () => {
+	it('rejects an entry that reuses an actor\'s sequence number without blocking later entries', async () => {
 		const c = await started(2);
 		const [mallory, reader] = c.members;
 		const actor = randomActor();
@@ -283,7 +283,7 @@ describe('DocSync known bugs (reported; these document the wrong behaviour)', ()
 
 	// BUG: see tests/unit/crypto/entry.test.ts — openEntry throws for a counter ≥ 2^53, so receive
 	// rejects and the cursor is stuck behind that entry. Fix: range-check the counter in openEntry.
-	it.fails('skips an entry whose counter is out of range without blocking later entries', async () => {
+	it('skips an entry whose counter is out of range without blocking later entries', async () => {
 		const c = await started(2);
 		const [mallory, reader] = c.members;
 		await mallory.sync.change(message('huge-counter'));
