@@ -1,6 +1,6 @@
 import type { Chunk, StorageAdapterInterface, StorageKey } from '@automerge/automerge-repo';
 import { Encoder } from 'cbor-x';
-import { keyedHash, open, seal, Size, Tag, wipe } from '../crypto/primitives.js';
+import { deriveKey, keyedHash, open, seal, Size, Tag, wipe } from '../crypto/primitives.js';
 import { sodium } from '../crypto/sodium.js';
 import { toBase64Url, utf8 } from '../protocol/bytes.js';
 import type { KvBackend, KvEntry } from './KvBackend.js';
@@ -69,6 +69,9 @@ export class EncryptedStorageAdapter implements StorageAdapterInterface {
 	readonly #backend: KvBackend;
 	/** Our copy of the storage key; zeroed by `close()`. */
 	readonly #key: Uint8Array;
+	/** Subkeys of the storage key: one names records, the other seals them (rule 5). */
+	readonly #nameKey: Uint8Array;
+	readonly #sealKey: Uint8Array;
 	/** Where values that fail to open are reported. */
 	readonly #onCorrupt: (hashedKey: string) => void;
 	/** Set by `close()`. */
@@ -81,6 +84,8 @@ export class EncryptedStorageAdapter implements StorageAdapterInterface {
 		sodium(); // throws now, not on the Repo's first load, if libsodium is not ready
 		this.#backend = backend;
 		this.#key = storageKey.slice();
+		this.#nameKey = deriveKey(this.#key, 'storage-name', new Uint8Array(0));
+		this.#sealKey = deriveKey(this.#key, 'storage-seal', new Uint8Array(0));
 		this.#onCorrupt = onCorrupt ?? (() => {});
 	}
 
@@ -139,6 +144,8 @@ export class EncryptedStorageAdapter implements StorageAdapterInterface {
 		if (this.#closed) return;
 		this.#closed = true;
 		wipe(this.#key);
+		wipe(this.#nameKey);
+		wipe(this.#sealKey);
 	}
 
 	/** The backend key for `key`: one 22-character keyed hash per component, joined by '/'. */
@@ -153,7 +160,7 @@ export class EncryptedStorageAdapter implements StorageAdapterInterface {
 
 		const hashed: string[] = [];
 		for (let i = 0; i < key.length; i++) {
-			const digest = keyedHash(this.#key, Tag.storageKey, ...key.slice(0, i + 1));
+			const digest = keyedHash(this.#nameKey, Tag.storageKey, ...key.slice(0, i + 1));
 			hashed.push(toBase64Url(digest.subarray(0, HASH_BYTES)));
 		}
 		return hashed.join('/');
@@ -166,13 +173,13 @@ export class EncryptedStorageAdapter implements StorageAdapterInterface {
 		const hashed = this.#hashKey(key);
 		const record: SealedRecord = { k: [...key], d: data };
 		// Associated data: the hashed key string (rule 16), binding the value to its place.
-		const value = seal(this.#key, cbor.encode(record), utf8.encode(hashed));
+		const value = seal(this.#sealKey, cbor.encode(record), utf8.encode(hashed));
 		return { key: hashed, value };
 	}
 
 	/** Opens a stored value; reports and returns undefined for anything that doesn't check out. */
 	#unseal(hashed: string, sealed: Uint8Array): Chunk | undefined {
-		const plain = open(this.#key, sealed, utf8.encode(hashed));
+		const plain = open(this.#sealKey, sealed, utf8.encode(hashed));
 		const record = plain && decodeRecord(plain);
 		if (plain) wipe(plain);
 
