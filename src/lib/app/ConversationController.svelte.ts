@@ -24,6 +24,7 @@ import type {
  */
 export class ConversationController implements ConversationHandle {
 	view = $state.raw<ConversationView | undefined>(undefined);
+	missing = $state(false);
 	#app: RealTendApp;
 	#docKey: string;
 	#saving = new Set<string>();
@@ -50,7 +51,11 @@ export class ConversationController implements ConversationHandle {
 			await new Promise((resolve) => setTimeout(resolve, 100));
 		}
 		const source = this.#app.source(this.#docKey);
-		if (!source || this.#closed) return;
+		if (this.#closed) return;
+		if (!source) {
+			this.missing = true;
+			return;
+		}
 		const listener = () => this.#schedule();
 		source.handle.on('change', listener);
 		this.#unsubscribe.push(() => source.handle.off('change', listener));

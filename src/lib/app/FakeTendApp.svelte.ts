@@ -375,6 +375,8 @@ class FakeConversationHandle implements ConversationHandle {
 	#id: string;
 	#loaded = $state(false);
 
+	missing: boolean = $derived.by(() => this.#loaded && !this.#app.find(this.#id));
+
 	view: ConversationView | undefined = $derived.by(() => {
 		const c = this.#loaded ? this.#app.find(this.#id) : undefined;
 		if (!c) return undefined;

@@ -80,6 +80,8 @@ export interface ConversationView {
 export interface ConversationHandle {
 	/** Undefined while loading. */
 	readonly view: ConversationView | undefined;
+	/** This device doesn't hold a conversation with this id (a wrong or old link). */
+	readonly missing: boolean;
 	send(text: string): Promise<void>;
 	createInvite(): Promise<InviteView>;
 	revokeInvite(inviteId: string): Promise<void>;

@@ -71,6 +71,8 @@ const en = {
 
 	'conversation.loading': 'Opening conversation…',
 	'conversation.pageTitle': 'Conversation',
+	'conversation.missing':
+		'This conversation is not on this device. If someone sent you a link, open it again or ask them for a new one.',
 	'conversation.back': 'All conversations',
 	'conversation.members': 'Members',
 	'conversation.memberMe': '{name} (you)',
