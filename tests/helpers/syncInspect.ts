@@ -1,5 +1,4 @@
 import * as A from '@automerge/automerge';
-import { parseActorClaimMessage } from '../../src/lib/crypto/actorClaim.js';
 import { deriveContentKey } from '../../src/lib/crypto/documentKeys.js';
 import { openEntry } from '../../src/lib/crypto/entry.js';
 import { toBase64Url } from '../../src/lib/protocol/bytes.js';
@@ -44,19 +43,3 @@ export function changeHashesPerEntry(
 	});
 }
 
-/** The actors an entry writes under, and whether each change carries a claim for its actor. */
-export function actorsOfEntry(
-	entry: Uint8Array,
-	doc: Uint8Array,
-	secret: Uint8Array
-): { actor: string; claimed: boolean }[] {
-	const key = deriveContentKey(secret, doc, 0);
-	const opened = openEntry(entry, doc, () => key);
-	if (!opened.ok) return [];
-	const { c } = decodeCbor(opened.entry.payload) as { c: Uint8Array[] };
-	return c.map((change) => {
-		const decoded = A.decodeChange(change);
-		const claim = parseActorClaimMessage(decoded.message);
-		return { actor: decoded.actor, claimed: claim?.actor === decoded.actor };
-	});
-}

@@ -265,9 +265,8 @@ describe('openEntry rejects (rule 8: an entry cannot be moved, altered or forged
 		expect(openEntry(sealInner(contentKey, header, inner.subarray(0, 100)), DOC, keys)).toEqual({ ok: false, why: 'malformed' });
 	});
 
-	// BUG (reported): openEntry reads the counter with readU64, which throws for counters of 2^53
-	// and above. Any holder of the content key can seal such an entry; openEntry then throws
-	// instead of returning { ok: false }, and DocSync.receive rejects the whole batch every time.
+	// Regression: readU64 throws for counters of 2^53 and above. Any holder of the content key can
+	// seal such an entry; if openEntry threw, DocSync.receive would fail on it forever.
 	it('returns malformed, never throws, for a counter beyond the safe integer range', () => {
 		const sealed = sealEntry(params());
 		const header = sealed.subarray(0, ENTRY_HEADER_BYTES);

@@ -219,6 +219,20 @@ describe('decodeRequest', () => {
 		if (result.ok) expect(Object.getPrototypeOf(result.frame)).toBe(Object.prototype);
 	});
 
+	it('reads only a frame\'s own fields, even if Object.prototype was polluted elsewhere', () => {
+		// Attack: some other code's prototype-pollution bug supplies `doc` to every object, so a
+		// frame without one would pass a check that used `in` or plain property reads.
+		const frame = validRequest('unsub');
+		delete frame.doc;
+		const proto = Object.prototype as Record<string, unknown>;
+		proto.doc = key32;
+		try {
+			expect(decodeRequest(encodeCbor(frame))).toMatchObject({ ok: false, why: 'field doc' });
+		} finally {
+			delete proto.doc;
+		}
+	});
+
 	it('treats a "constructor" field as data, not as the object constructor', () => {
 		const result = decodeRequest(encodeCbor({ ...validRequest('hello'), constructor: 'x', hasOwnProperty: 1 }));
 

@@ -3,6 +3,7 @@ import { deriveContentKey } from '../../../src/lib/crypto/documentKeys.js';
 import { openEntry } from '../../../src/lib/crypto/entry.js';
 import { readyCrypto } from '../../../src/lib/crypto/sodium.js';
 import { toBase64Url, toHex } from '../../../src/lib/protocol/bytes.js';
+import { entryId } from '../../../src/lib/protocol/entry.js';
 import { appendMessage, type ConversationDoc } from '../../../src/lib/model/conversation.js';
 import type { DocProblem } from '../../../src/lib/sync/DocSync.js';
 import {
@@ -37,9 +38,8 @@ async function conversation(members: number) {
 }
 
 /**
- * A conversation in which the owner already wrote once, and every member holds that entry, so
- * the owner's actor is claimed. (An entry whose claim hasn't arrived is rejected rather than
- * parked: a known bug, see DocSync.verify.test.ts.)
+ * A conversation in which the owner already wrote once, and every member holds that entry: the
+ * owner's actor is claimed, so a later entry waits only for its Automerge dependencies.
  */
 async function ownerClaimed(members: number) {
 	const c = await conversation(members);
@@ -113,6 +113,30 @@ describe('DocSync inbox (rule 13: the cursor never outruns what is safe on disk)
 		await sync.receive(log.after(sync.cursor));
 		await sync.retryInbox();
 		expect(messageIds(sync)).toEqual(['m0', 'm1', 'm2']);
+	});
+
+	it('retries the inbox at start-up: an entry whose dependencies arrived before a crash applies on load', async () => {
+		const { owner, members, created, log } = await ownerClaimed(1);
+		const member = members[0];
+		await owner.sync.change(message('m1'));
+		await owner.sync.commitLocal();
+		await owner.sync.change(message('m2'));
+		await owner.sync.commitLocal();
+		const [e1, e2] = owner.sync.outbox;
+		log.append(e1.entry);
+		await member.sync.receive(log.after(member.sync.cursor));
+		// The state a crash leaves when it strikes after e1 was applied but before the parked e2
+		// was retried: e2 sits in the inbox (rule 13 names the key), its dependency is on disk.
+		await member.device.ctx.store.write(
+			[{ key: ['tend', 'inbox', toBase64Url(created.doc), toBase64Url(entryId(e2.entry))], data: e2.entry }],
+			[]
+		);
+		expect(messageIds(member.sync)).toEqual(['m0', 'm1']);
+
+		const sync = await member.device.crashAndRestart(created.doc);
+
+		expect(messageIds(sync)).toEqual(['m0', 'm1', 'm2']);
+		expect(await inboxOf(member.device.ctx.store, created.doc)).toEqual([]);
 	});
 
 	it('does not advance the cursor over a gap in sequence numbers', async () => {

@@ -1,7 +1,9 @@
 import * as A from '@automerge/automerge';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { deriveContentKey } from '../../../src/lib/crypto/documentKeys.js';
 import { readyCrypto } from '../../../src/lib/crypto/sodium.js';
 import { appendMessage, readMessages, type ConversationDoc } from '../../../src/lib/model/conversation.js';
+import { forgeChange, newAuthor, sealChanges } from '../../helpers/forgeEntry.js';
 import { conversationWith, FakeLog, pushAll } from '../../helpers/syncFixtures.js';
 
 beforeAll(async () => {
@@ -47,13 +49,32 @@ describe('DocSync', () => {
 
 	it('rejects an entry from a device that is not a writer of its epoch', async () => {
 		const { owner, members, created } = await conversationWith(1);
-		// An outsider who learnt the secret (not in the writers list) writes a message.
-		const outsider = await conversationWith(0);
-		void outsider;
 		const log = new FakeLog();
 		await pushAll(owner.sync, log);
-		expect(created.doc.length).toBe(32);
 		await members[0].sync.receive(log.after(0));
 		expect(members[0].sync.unverifiedCount).toBe(0);
+
+		// An outsider who learnt the secret (not in the writers list) seals a claimed message
+		// with the right content key.
+		const outsider = newAuthor();
+		const actor = '0f'.repeat(16);
+		const change = forgeChange(
+			members[0].sync.handle.doc() as A.Doc<ConversationDoc>,
+			actor,
+			(d) => appendMessage(d, { id: 'intruder', author: 'x', sentAt: 3, text: 'Hello from outside' }),
+			{ claimer: outsider.device, doc: created.doc }
+		);
+		const entry = sealChanges({
+			contentKey: deriveContentKey(created.secret, created.doc, 0),
+			doc: created.doc,
+			epoch: owner.sync.head.n,
+			author: outsider,
+			counter: 1,
+			changes: [change]
+		});
+		await members[0].sync.receive([{ seq: log.append(entry).seq, b: entry }]);
+
+		expect(members[0].sync.unverifiedCount).toBe(1);
+		expect(texts(members[0].sync)).toEqual([]);
 	});
 });

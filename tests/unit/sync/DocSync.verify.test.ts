@@ -2,9 +2,11 @@ import * as A from '@automerge/automerge';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { makeActorClaimMessage } from '../../../src/lib/crypto/actorClaim.js';
 import { deriveContentKey } from '../../../src/lib/crypto/documentKeys.js';
+import { sealEntry } from '../../../src/lib/crypto/entry.js';
 import { readyCrypto } from '../../../src/lib/crypto/sodium.js';
 import { toHex } from '../../../src/lib/protocol/bytes.js';
-import { ENTRY_HEADER_BYTES } from '../../../src/lib/protocol/entry.js';
+import { encodeCbor } from '../../../src/lib/protocol/cbor.js';
+import { ENTRY_HEADER_BYTES, EntryKind } from '../../../src/lib/protocol/entry.js';
 import { appendMessage, type ConversationDoc } from '../../../src/lib/model/conversation.js';
 import type { DocProblem, DocSync } from '../../../src/lib/sync/DocSync.js';
 import { forgeChange, newAuthor, openInner, sealChanges, sealInner } from '../../helpers/forgeEntry.js';
@@ -176,6 +178,28 @@ describe('DocSync accepts an actor only from the device that claimed it (rule 12
 	});
 });
 
+describe('DocSync accepts snapshots only from administering devices (rule 14)', () => {
+	it('rejects a snapshot entry sealed by a writer who does not administer the document', async () => {
+		const c = await started(1);
+		const member = c.members[0].ctx.author; // a writer, not an admin
+		const change = forgeChange(docOf(c.members[0].sync), randomActor(), message('compacted'), { claimer: member.device, doc: c.created.doc });
+		const entry = sealEntry({
+			contentKey: contentKeyOf(c),
+			kind: EntryKind.snapshot,
+			doc: c.created.doc,
+			epoch: c.owner.sync.head.n,
+			author: member,
+			counter: 1,
+			payload: encodeCbor({ c: [change] })
+		});
+
+		await c.owner.sync.receive([{ seq: c.log.append(entry).seq, b: entry }]);
+
+		expect(c.owner.sync.unverifiedCount).toBe(1);
+		expect(messageIds(c.owner.sync)).toEqual([]);
+	});
+});
+
 describe('DocSync notices withheld entries (rule 14)', () => {
 	it('emits a withheld problem when an author\'s counter skips', async () => {
 		const c = await started(1);
@@ -230,12 +254,10 @@ describe('DocSync and its own entries', () => {
 	});
 });
 
-describe('DocSync known bugs (reported; these document the wrong behaviour)', () => {
-	// BUG: #verify rejects a change of an actor it has no claim for even when the claim is in an
-	// earlier change that simply hasn't arrived yet. A device's pipelined pushes can land in the
-	// log out of order (the first failed and was retried), and receive accepts out-of-order items;
-	// the later entry is then rejected for good, its messages are lost on that receiver, and every
-	// later change of that actor waits forever. Fix: treat it as a missing dependency (park it).
+describe('DocSync keeps syncing past entries that arrive early or break Automerge (rule 13)', () => {
+	// Regression: a change of an actor whose claim (in the actor's first change) hasn't arrived
+	// used to be rejected for good. A device's pipelined pushes can land in the log out of order
+	// (the first failed and was retried); the later entry must wait like a missing dependency.
 	it('parks, rather than rejects, an entry whose actor claim is in an entry that arrives later', async () => {
 		const c = await started(2);
 		const [writer, reader] = c.members;
@@ -254,11 +276,9 @@ describe('DocSync known bugs (reported; these document the wrong behaviour)', ()
 		expect(messageIds(reader.sync)).toEqual(['first', 'second']);
 	});
 
-	// BUG: two changes with the same (actor, seq) make Automerge's applyChanges throw
-	// ("duplicate seq"). #verify doesn't catch this, so receive rejects: the cursor never moves
-	// past the entry and every retry throws again. One admitted writer can stop the document
-	// syncing for everyone. Fix: apply each entry in its own try/catch and reject the one that
-	// throws (or check seq uniqueness against the document before applying).
+	// Regression: two changes with the same (actor, seq) make Automerge's applyChanges throw
+	// ("duplicate seq"). Unless that entry is rejected alone, receive fails on it forever and one
+	// admitted writer stops the document syncing for everyone.
 	it('rejects an entry that reuses an actor\'s sequence number without blocking later entries', async () => {
 		const c = await started(2);
 		const [mallory, reader] = c.members;
@@ -281,8 +301,8 @@ describe('DocSync known bugs (reported; these document the wrong behaviour)', ()
 		expect(messageIds(reader.sync)).toContain('later');
 	});
 
-	// BUG: see tests/unit/crypto/entry.test.ts — openEntry throws for a counter ≥ 2^53, so receive
-	// rejects and the cursor is stuck behind that entry. Fix: range-check the counter in openEntry.
+	// Regression: openEntry threw for a counter ≥ 2^53 (see tests/unit/crypto/entry.test.ts), so
+	// receive failed and the cursor stuck behind that entry.
 	it('skips an entry whose counter is out of range without blocking later entries', async () => {
 		const c = await started(2);
 		const [mallory, reader] = c.members;
