@@ -116,6 +116,13 @@ export class ConversationController implements ConversationHandle {
 					: `${sync.unverifiedCount} messages could not be verified and were not shown.`
 			);
 		}
+		for (const device of sync?.withheldFrom() ?? []) {
+			const name = members[device]?.name ?? 'someone';
+			problems.push(`Some messages from ${name} have not arrived yet.`);
+		}
+		if (sync && sync.waitingCount > 0) {
+			problems.push('Some messages are waiting for earlier ones that have not arrived yet.');
+		}
 		if (messages.some((m) => m.authorMismatch)) {
 			problems.push('A message claims an author who did not write it; it is marked.');
 		}

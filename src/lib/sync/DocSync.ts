@@ -41,8 +41,11 @@ interface DocState {
 	myActors: string[];
 	/** Actor (hex) → device key of its claim's signer. */
 	actors: Record<string, Uint8Array>;
-	/** Highest counter seen per author ‖ incarnation ‖ epoch, to notice withheld entries. */
-	seen: Record<string, number>;
+	/**
+	 * Per author ‖ incarnation ‖ epoch: the highest counter applied and the counters below it
+	 * not seen yet. A counter that stays missing means the relay withheld an entry (rule 14).
+	 */
+	seen: Record<string, { max: number; missing: number[] }>;
 	/** The relay has accepted the genesis record. */
 	registered: boolean;
 	nextOutbox: number;
@@ -113,6 +116,7 @@ export class DocSync extends EventEmitter<DocSyncEvents> {
 	#unverified = 0;
 	/** Whether entries may be parked in the inbox (checked after each batch that applied some). */
 	#inboxNonEmpty = true;
+	#waiting = 0;
 
 	private constructor(
 		ctx: DocSyncContext,
@@ -447,6 +451,7 @@ export class DocSync extends EventEmitter<DocSyncEvents> {
 		for (let round = 0; round < 16; round++) {
 			const parked = await this.#ctx.store.loadRange(['tend', 'inbox', this.docKey]);
 			this.#inboxNonEmpty = parked.length > 0;
+			this.#waiting = parked.length;
 			if (parked.length === 0) return;
 			const verified: { key: string[]; entry: Verified }[] = [];
 			const removes: string[][] = [];
@@ -466,6 +471,7 @@ export class DocSync extends EventEmitter<DocSyncEvents> {
 			}
 			if (removes.length > 0) await this.#ctx.store.write([], removes);
 			this.#inboxNonEmpty = parked.length > removes.length;
+			this.#waiting = parked.length - removes.length;
 			if (!progressed) return;
 		}
 	}
@@ -529,7 +535,7 @@ export class DocSync extends EventEmitter<DocSyncEvents> {
 			hashes.push(decoded.hash);
 		}
 		Object.assign(this.#state.actors, claims);
-		this.#noteCounter(author, incarnation, header.epoch, counter);
+		this.#noteCounter(`${toHex(author)}:${toHex(incarnation)}:${header.epoch}`, counter);
 		return { seq, id: entryId(bytes), bytes, changes, hashes };
 	}
 
@@ -539,12 +545,36 @@ export class DocSync extends EventEmitter<DocSyncEvents> {
 		return undefined;
 	}
 
-	/** Notes an author's counter; a jump means the relay withheld entries (reported). */
-	#noteCounter(author: Uint8Array, incarnation: Uint8Array, epoch: number, counter: number) {
-		const key = `${toHex(author)}:${toHex(incarnation)}:${epoch}`;
-		const last = this.#state.seen[key] ?? 0;
-		if (counter > last + 1) this.emit('problem', { kind: 'withheld', author: toHex(author) });
-		if (counter > last) this.#state.seen[key] = counter;
+	/**
+	 * Notes a verified entry's counter. Counters skipped below the highest are entries not
+	 * received yet: an entry can arrive late (a retried push), so the list heals as they come,
+	 * and what stays missing was withheld.
+	 */
+	#noteCounter(key: string, counter: number): void {
+		const seen = this.#state.seen[key] ?? { max: 0, missing: [] };
+		if (counter > seen.max + 1) this.emit('problem', { kind: 'withheld', author: key.split(':')[0] });
+		if (counter > seen.max) {
+			// A jump this large is not a few lost entries; keep the list bounded.
+			for (let c = Math.max(seen.max + 1, counter - 1000); c < counter; c++) seen.missing.push(c);
+			seen.max = counter;
+		} else {
+			seen.missing = seen.missing.filter((c) => c !== counter);
+		}
+		this.#state.seen[key] = seen;
+	}
+
+	/** Devices (hex) that skipped counters this device never received: entries withheld. */
+	withheldFrom(): string[] {
+		const authors = new Set<string>();
+		for (const [key, seen] of Object.entries(this.#state.seen)) {
+			if (seen.missing.length > 0) authors.add(key.split(':')[0]);
+		}
+		return [...authors];
+	}
+
+	/** Entries parked because an earlier entry they depend on hasn't arrived. */
+	get waitingCount(): number {
+		return this.#waiting;
 	}
 
 	/**

@@ -218,6 +218,26 @@ describe('DocSync notices withheld entries (rule 14)', () => {
 		expect(problems).toEqual([{ kind: 'withheld', author: toHex(c.owner.ctx.author.device.publicKey) }]);
 	});
 
+	it('keeps naming the author while a skipped counter is missing, and heals when it arrives', async () => {
+		const c = await started(1);
+		for (const id of ['a', 'b', 'c']) {
+			await c.owner.sync.change(message(id));
+			await c.owner.sync.commitLocal();
+		}
+		await pushAll(c.owner.sync, c.log);
+		const member = c.members[0].sync;
+		const owner = toHex(c.owner.ctx.author.device.publicKey);
+
+		await member.receive([c.log.items[0], c.log.items[1], c.log.items[3]]);
+		expect(member.withheldFrom()).toEqual([owner]);
+		expect(member.waitingCount).toBe(1); // counter 4 depends on the missing counter 3
+
+		await member.receive([c.log.items[2]]);
+		expect(member.withheldFrom()).toEqual([]);
+		expect(member.waitingCount).toBe(0);
+		expect(messageIds(member)).toEqual(['a', 'b', 'c']);
+	});
+
 	it('emits nothing when every counter arrives in order (control)', async () => {
 		const c = await started(1);
 		for (const id of ['a', 'b', 'c']) {
