@@ -8,6 +8,7 @@ import {
 	readMessages,
 	type ConversationDoc
 } from '../model/conversation.js';
+import { t, tp } from '../ui/strings.js';
 import type { RealTendApp } from './TendApp.svelte.js';
 import type {
 	ConversationHandle,
@@ -110,21 +111,17 @@ export class ConversationController implements ConversationHandle {
 
 		const problems: string[] = [];
 		if (sync && sync.unverifiedCount > 0) {
-			problems.push(
-				sync.unverifiedCount === 1
-					? 'A message could not be verified and was not shown.'
-					: `${sync.unverifiedCount} messages could not be verified and were not shown.`
-			);
+			problems.push(tp('problem.unverified', sync.unverifiedCount, { count: sync.unverifiedCount }));
 		}
 		for (const device of sync?.withheldFrom() ?? []) {
-			const name = members[device]?.name ?? 'someone';
-			problems.push(`Some messages from ${name} have not arrived yet.`);
+			const name = members[device]?.name ?? t('problem.someone');
+			problems.push(t('problem.withheld', { name }));
 		}
 		if (sync && sync.waitingCount > 0) {
-			problems.push('Some messages are waiting for earlier ones that have not arrived yet.');
+			problems.push(t('problem.waiting'));
 		}
 		if (messages.some((m) => m.authorMismatch)) {
-			problems.push('A message claims an author who did not write it; it is marked.');
+			problems.push(t('problem.authorMismatch'));
 		}
 
 		this.view = {

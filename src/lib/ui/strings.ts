@@ -82,6 +82,12 @@ const en = {
 	'conversation.emptyAlone':
 		'No one else is here yet. Use "Invite someone" to send a link to the person you want to talk with.',
 	'conversation.problemsTitle': 'Something needs your attention',
+	'problem.unverified.one': 'A message could not be verified and was not shown.',
+	'problem.unverified.other': '{count} messages could not be verified and were not shown.',
+	'problem.withheld': 'Some messages from {name} have not arrived yet.',
+	'problem.someone': 'someone',
+	'problem.waiting': 'Some messages are waiting for earlier ones that have not arrived yet.',
+	'problem.authorMismatch': 'A message claims an author who did not write it; it is marked.',
 
 	'message.you': 'You',
 	'message.saving': 'Saving…',
