@@ -9,12 +9,13 @@ import * as docs from './handlers/docs.js';
 import * as entries from './handlers/entries.js';
 import * as invites from './handlers/invites.js';
 import * as mail from './handlers/mail.js';
-import { hello } from './handlers/session.js';
+import { hello, ping } from './handlers/session.js';
 import { logId } from './log.js';
 
 /** One handler per request type; the mapped type makes a missing one a compile error. */
 const HANDLERS: { [T in RequestType]: Handler<T> } = {
 	hello,
+	ping,
 	'doc.create': docs.create,
 	'doc.open': docs.open,
 	'doc.chain': docs.chain,

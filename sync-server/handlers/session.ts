@@ -19,3 +19,6 @@ export const hello: Handler<'hello'> = (ctx, conn, req) => {
 	ctx.connections.authenticate(conn, req.device);
 	return {};
 };
+
+/** `ping`: answers at once; devices use it to notice a connection that silently died. */
+export const ping: Handler<'ping'> = () => ({});

@@ -211,6 +211,7 @@ export class RealTendApp implements TendApp {
 		if (engine) {
 			engine.start();
 			window.addEventListener('online', () => engine.connection.retryNow());
+			window.addEventListener('offline', () => engine.connection.networkLost());
 		}
 		index.on('change', ({ doc }) => {
 			// In a read-only tab, conversations the leader added arrive through the index. (The

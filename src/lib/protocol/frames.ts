@@ -37,6 +37,8 @@ const claimSchema = {
 /** Requests from a device. Every request carries `rid`, echoed in the relay's answer. */
 export const requestSchemas = {
 	hello: { device: 'key32', sig: 'sig64' },
+	/** Heartbeat: browsers can't send WebSocket pings, so a dead connection shows this way. */
+	ping: {},
 	'doc.create': { genesis: 'bytes' },
 	'doc.open': { doc: 'key32', epoch: 'uint', accessPk: 'key32', sig: 'sig64' },
 	'doc.chain': { doc: 'key32', from: 'uint' },

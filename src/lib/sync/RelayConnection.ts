@@ -43,6 +43,9 @@ export type SocketFactory = (url: string) => SocketLike;
 type RequestBody<T extends RequestType> = Omit<Request<T>, 't' | 'rid'>;
 
 const REQUEST_TIMEOUT_MS = 20_000;
+/** A heartbeat every 15 s; no answer within 10 s closes the socket and starts reconnecting. */
+const HEARTBEAT_INTERVAL_MS = 15_000;
+const HEARTBEAT_TIMEOUT_MS = 10_000;
 const BACKOFF_START_MS = 500;
 const BACKOFF_MAX_MS = 30_000;
 
@@ -65,6 +68,7 @@ export class RelayConnection extends EventEmitter<RelayConnectionEvents> {
 	#attempt = 0;
 	#retryTimer: ReturnType<typeof setTimeout> | undefined;
 	#stopped = true;
+	#heartbeat: ReturnType<typeof setInterval> | undefined;
 
 	constructor(url: string, device: SignKeyPair, factory: SocketFactory) {
 		super();
@@ -105,6 +109,33 @@ export class RelayConnection extends EventEmitter<RelayConnectionEvents> {
 		this.#open();
 	}
 
+	/**
+	 * The browser says the network is gone: drop the socket now rather than wait for a
+	 * heartbeat to time out (an open WebSocket can linger without carrying anything).
+	 */
+	networkLost(): void {
+		if (this.#socket) this.#abandon(this.#socket);
+	}
+
+	/**
+	 * Gives up on a socket at once: a dead connection's close handshake can take minutes, and
+	 * until then nothing would be resent.
+	 */
+	#abandon(socket: SocketLike): void {
+		if (this.#socket !== socket) return;
+		this.#socket = undefined;
+		socket.onmessage = null;
+		socket.onclose = null;
+		socket.onerror = null;
+		try {
+			socket.close();
+		} catch {
+			// Already closed.
+		}
+		this.#dropped();
+		this.#scheduleRetry();
+	}
+
 	/** Sends a request and resolves with the relay's `ok` answer; rejects with RelayError. */
 	request<T extends RequestType>(type: T, body: RequestBody<T>): Promise<OkFrame> {
 		const socket = this.#socket;
@@ -114,16 +145,25 @@ export class RelayConnection extends EventEmitter<RelayConnectionEvents> {
 		return this.#send(socket, type, body);
 	}
 
-	#send<T extends RequestType>(socket: SocketLike, type: T, body: RequestBody<T>) {
+	#send<T extends RequestType>(
+		socket: SocketLike,
+		type: T,
+		body: RequestBody<T>,
+		timeoutMs = REQUEST_TIMEOUT_MS
+	) {
 		const rid = this.#nextRid++;
 		return new Promise<OkFrame>((resolve, reject) => {
 			const timer = setTimeout(() => {
 				this.#pending.delete(rid);
 				reject(new RelayError('internal', 'request timed out'));
-				socket.close();
-			}, REQUEST_TIMEOUT_MS);
+				this.#abandon(socket);
+			}, timeoutMs);
 			this.#pending.set(rid, { resolve, reject, timer });
-			socket.send(encodeFrame({ t: type, rid, ...body } as Request));
+			try {
+				socket.send(encodeFrame({ t: type, rid, ...body } as Request));
+			} catch {
+				this.#abandon(socket);
+			}
 		});
 	}
 
@@ -151,11 +191,17 @@ export class RelayConnection extends EventEmitter<RelayConnectionEvents> {
 			this.#dropped();
 			this.#scheduleRetry();
 		};
-		socket.onerror = () => socket.close();
+		socket.onerror = () => this.#abandon(socket);
+		// A relay that never answers (a black-holed address) counts as down after 10 s.
+		setTimeout(() => {
+			if (this.#socket === socket && this.#status !== 'online') this.#abandon(socket);
+		}, HEARTBEAT_TIMEOUT_MS);
 	}
 
 	#dropped() {
 		this.#challenge = undefined;
+		clearInterval(this.#heartbeat);
+		this.#heartbeat = undefined;
 		for (const pending of this.#pending.values()) {
 			clearTimeout(pending.timer);
 			pending.reject(new RelayError('internal', 'connection closed'));
@@ -187,9 +233,14 @@ export class RelayConnection extends EventEmitter<RelayConnectionEvents> {
 				() => {
 					this.#attempt = 0;
 					this.#setStatus('online');
+					clearInterval(this.#heartbeat);
+					this.#heartbeat = setInterval(() => {
+						// A failed or late answer closes the socket; reconnecting follows.
+						this.#send(socket, 'ping', {}, HEARTBEAT_TIMEOUT_MS).catch(() => this.#abandon(socket));
+					}, HEARTBEAT_INTERVAL_MS);
 					this.emit('ready');
 				},
-				() => socket.close()
+				() => this.#abandon(socket)
 			);
 			return;
 		}
