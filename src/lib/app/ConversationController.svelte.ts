@@ -109,6 +109,8 @@ export class ConversationController implements ConversationHandle {
 			};
 		});
 
+		const claims = engine?.claimsFor(this.#docKey) ?? [];
+		const claimed = new Set(claims.map((claim) => claim.inviteId));
 		const problems: string[] = [];
 		if (sync && sync.unverifiedCount > 0) {
 			problems.push(tp('problem.unverified', sync.unverifiedCount, { count: sync.unverifiedCount }));
@@ -133,12 +135,15 @@ export class ConversationController implements ConversationHandle {
 				me: device === myHex
 			})),
 			messages,
-			requests: (engine?.claimsFor(this.#docKey) ?? []).map((claim) => ({
+			requests: claims.map((claim) => ({
 				inviteId: claim.inviteId,
 				name: claim.name,
 				safetyCode: claim.safetyCode
 			})),
-			invites: this.#invites,
+			invites: this.#invites.map((invite) => ({
+				...invite,
+				state: claimed.has(invite.inviteId) ? 'claimed' : 'open'
+			})),
 			isAdmin: !!sync && !this.#app.readOnly && sync.isAdmin(runtime.ctx.author.device.publicKey),
 			problems
 		};

@@ -170,6 +170,10 @@ export class FakeTendApp implements TendApp {
 		return new FakeJoinHandle(this, fragment);
 	}
 
+	async cancelJoin(inviteId: string): Promise<void> {
+		this.pendingJoins = this.pendingJoins.filter((join) => join.inviteId !== inviteId);
+	}
+
 	async setRelayUrl(url: string): Promise<void> {
 		await this.#wait();
 		if (!/^wss?:\/\/\S+$/.test(url)) throw new Error(`not a WebSocket URL: ${url}`);

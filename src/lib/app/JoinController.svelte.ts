@@ -69,6 +69,13 @@ export class JoinController implements JoinHandle {
 				}
 			})
 		);
+		this.#stop.push(
+			this.#app.onJoinRefused((invite) => {
+				if (this.#parsed && invite === toBase64Url(this.#parsed.invite)) {
+					this.view = { ...this.view, phase: 'revoked' };
+				}
+			})
+		);
 		const connection = runtime.engine.connection;
 		const check = () => {
 			if (connection.status === 'online' && !this.#info) void this.#check();

@@ -200,6 +200,10 @@ export class RealTendApp implements TendApp {
 			});
 			engine.on('problem', (doc) => this.notify(doc));
 			engine.on('admitted', (sync, join) => void this.#admitted(sync, join));
+			engine.on('join-refused', (invite, reason) => {
+				void this.#refreshPendingJoins();
+				for (const listener of this.#refusedListeners) listener(invite, reason);
+			});
 		}
 		this.#runtime = { repo, store, device, engine, ctx };
 		this.me = { name: device.name, deviceFingerprint: fingerprint(device.signPk) };
@@ -377,6 +381,21 @@ export class RealTendApp implements TendApp {
 		await this.#refreshPendingJoins();
 		this.#refreshSummaries();
 		for (const listener of this.#joinListeners) listener(sync, join);
+	}
+
+	#refusedListeners = new Set<(invite: string, reason: string) => void>();
+
+	/** Lets the join page hear that the inviter declined. */
+	onJoinRefused(listener: (invite: string, reason: string) => void): () => void {
+		this.#refusedListeners.add(listener);
+		return () => this.#refusedListeners.delete(listener);
+	}
+
+	async cancelJoin(inviteId: string): Promise<void> {
+		const engine = this.#runtime?.engine;
+		if (!engine) return;
+		await engine.forgetJoin(fromBase64Url(inviteId));
+		await this.#refreshPendingJoins();
 	}
 
 	async refreshPendingJoins(): Promise<void> {

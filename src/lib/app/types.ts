@@ -148,4 +148,6 @@ export interface TendApp {
 	/** `fragment` is the part of the invite link after `#`. */
 	openJoin(fragment: string): JoinHandle;
 	setRelayUrl(url: string): Promise<void>;
+	/** Stops waiting on an invite this device claimed (removes it from the home screen). */
+	cancelJoin(inviteId: string): Promise<void>;
 }

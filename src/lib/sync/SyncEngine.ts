@@ -114,9 +114,13 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
 
 	start(): void {
 		this.connection.start();
+		// While someone waits to be let in, a decline shows within seconds (one small request
+		// every 10 s, only while a join is pending).
+		this.#joinTimer = setInterval(() => void this.checkJoins(), 10_000);
 	}
 
 	stop(): void {
+		clearInterval(this.#joinTimer);
 		this.connection.stop();
 	}
 
@@ -170,6 +174,32 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
 		await Promise.all([...this.#docs.values()].map((sync) => this.#connectDoc(sync)));
 		await this.#fetchClaims();
 		await this.#fetchMail();
+		await this.checkJoins();
+	}
+
+	#joinTimer: ReturnType<typeof setInterval> | undefined;
+
+	/**
+	 * Asks the relay about each invite this device is waiting on. One the inviter declined
+	 * (revoked) is forgotten and reported, so the person isn't left waiting for ever.
+	 */
+	async checkJoins(): Promise<void> {
+		const joins = await this.pendingJoins();
+		if (joins.length === 0 || this.status !== 'online') return;
+		for (const join of joins) {
+			try {
+				const answer = await this.connection.request('invite.get', { invite: join.invite });
+				if (answer.state === 'revoked') {
+					await this.forgetJoin(join.invite);
+					this.emit('join-refused', toBase64Url(join.invite), 'revoked');
+				}
+			} catch (error) {
+				if (error instanceof RelayError && error.code === 'invite-unknown') {
+					await this.forgetJoin(join.invite);
+					this.emit('join-refused', toBase64Url(join.invite), 'revoked');
+				}
+			}
+		}
 	}
 
 	async #connectDoc(sync: DocSync): Promise<void> {

@@ -89,10 +89,11 @@ const en = {
 	'problem.waiting': 'Some messages are waiting for earlier ones that have not arrived yet.',
 	'problem.authorMismatch': 'A message claims an author who did not write it; it is marked.',
 
+	'composer.remaining': '{count} characters left (a message can have up to {max}).',
 	'message.you': 'You',
 	'message.saving': 'Saving…',
 	'message.saved': 'Saved on this device',
-	'message.delivered': 'Delivered',
+	'message.delivered': 'Sent',
 	'message.authorMismatch':
 		"Tend couldn't confirm who wrote this message. Check with the sender before relying on it.",
 
@@ -113,6 +114,7 @@ const en = {
 	'invite.creating': 'Creating link…',
 	'invite.failed': "Couldn't create an invite link. Please try again.",
 	'invite.linkLabel': 'Invite link',
+	'invite.share': 'Share…',
 	'invite.copy': 'Copy link',
 	'invite.copied': 'Link copied',
 	'invite.copyFailed': 'Copying is not available here. Select the link and copy it.',
@@ -136,6 +138,7 @@ const en = {
 	'request.readOnly': 'Let people in from the tab or window where Tend is open for writing.',
 
 	'join.pageTitle': 'Join a conversation',
+	'home.pendingCancel': 'Stop waiting',
 	'join.checking': 'Checking your invite…',
 	'join.invited': '{inviter} invited you to {title}',
 	'join.invitedNoTitle': "You've been invited to a conversation",
