@@ -22,6 +22,13 @@ const en = {
 	'app.failedDetail': 'Details: {detail}',
 	'app.reload': 'Reload Tend',
 
+	'update.available': 'A new version of Tend is ready (build {build}).',
+	'update.hint': 'Updating reloads Tend. Messages you wrote are kept.',
+	'update.now': 'Update now',
+	'update.later': 'Later',
+	'update.offlineReady': 'Tend is ready to work offline on this device.',
+	'update.dismiss': 'Dismiss',
+
 	'connection.label': 'Connection: {state}',
 	'connection.online': 'Online',
 	'connection.connecting': 'Connecting…',
