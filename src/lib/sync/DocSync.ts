@@ -320,7 +320,9 @@ export class DocSync extends EventEmitter<DocSyncEvents> {
 			const own: { bytes: Uint8Array; actor: string; start: number; end: number }[] = [];
 			for (const change of A.getChangesSince(doc, this.#state.pushedHeads)) {
 				const decoded = A.decodeChange(change);
-				if (!this.#state.myActors.includes(decoded.actor)) continue;
+				if (!this.#state.myActors.includes(decoded.actor) && !this.#adoptTabActor(decoded)) {
+					continue;
+				}
 				const end = decoded.startOp + decoded.ops.length - 1;
 				own.push({ bytes: change, actor: decoded.actor, start: decoded.startOp, end });
 			}
@@ -361,6 +363,27 @@ export class DocSync extends EventEmitter<DocSyncEvents> {
 			this.emit('outbox');
 			return created.length;
 		});
+	}
+
+	/**
+	 * Another tab of this browser wrote a change (it reached this leader tab's Repo over the
+	 * BroadcastChannel). Its actor's first change carries a claim signed by this device's key,
+	 * so it is this device's own change and the leader pushes it (rule 11). Changes of actors
+	 * claimed by other devices, or unclaimed, are never adopted.
+	 */
+	#adoptTabActor(change: A.DecodedChange): boolean {
+		if (this.#state.actors[change.actor] || change.seq !== 1) return false;
+		const claim = parseActorClaimMessage(change.message);
+		const me = this.#ctx.author.device.publicKey;
+		const mine =
+			claim !== undefined &&
+			claim.actor === change.actor &&
+			equalBytes(claim.doc, this.doc) &&
+			equalBytes(claim.device, me);
+		if (!mine) return false;
+		this.#state.myActors.push(change.actor);
+		this.#state.actors[change.actor] = me;
+		return true;
 	}
 
 	/** The relay durably stored an entry: drop it from the outbox. */
