@@ -2,9 +2,9 @@ import { expect, test } from '@playwright/test';
 import { openPerson, removeDir, startStack, type Stack } from './stack.js';
 
 /**
- * Two tabs of one browser: only the leader tab talks to the relay and writes; the other says
- * Tend is open in another tab, stays read-only and follows the leader's changes; when the leader
- * closes, the other takes over.
+ * Two tabs of one browser (rule 11): only the leader tab talks to the relay; the other reads
+ * and sends messages through the leader; when the leader closes, the other takes over without
+ * losing or doubling anything.
  */
 let stack: Stack;
 
@@ -16,7 +16,7 @@ test.afterEach(async () => {
 	await stack.close();
 });
 
-test('a second tab is read-only, follows the first, and takes over when it closes', async () => {
+test('a second tab writes through the leader, and takes over when the leader closes', async () => {
 	const person = await openPerson();
 	try {
 		const first = person.page;
@@ -30,24 +30,40 @@ test('a second tab is read-only, follows the first, and takes over when it close
 		const conversationUrl = first.url();
 
 		const second = await person.context.newPage();
+		const secondSockets: string[] = [];
+		second.on('websocket', (socket) => secondSockets.push(socket.url()));
 		await second.goto(conversationUrl);
-		await expect(second.getByTestId('read-only-banner')).toBeVisible();
-		await expect(second.getByTestId('composer-input')).toBeDisabled();
+		await expect(second.getByTestId('other-tab-banner')).toBeVisible();
 		await expect(second.getByTestId('offline-banner')).toHaveCount(0);
 
-		await first.getByTestId('composer-input').fill('Call the new client back on Monday.');
-		await first.getByTestId('send-button').click();
-		await expect(second.getByTestId('message-text')).toHaveText([
+		// The second tab writes; the leader shows it and pushes it; both end up "sent".
+		await second.getByTestId('composer-input').fill('Call the new client back on Monday.');
+		await second.getByTestId('send-button').click();
+		await expect(first.getByTestId('message-text')).toHaveText([
 			'Call the new client back on Monday.'
 		]);
+		await expect(first.locator('[data-testid="message"][data-state="delivered"]')).toHaveCount(1);
+		await expect(second.locator('[data-testid="message"][data-state="delivered"]')).toHaveCount(1);
 
-		// The leader closes: the second tab becomes the leader and can write.
+		await first.getByTestId('composer-input').fill('Also send the intake form.');
+		await first.getByTestId('send-button').click();
+		await expect(second.getByTestId('message-text')).toHaveText([
+			'Call the new client back on Monday.',
+			'Also send the intake form.'
+		]);
+		expect(secondSockets, 'only the leader tab connects to the relay').toEqual([]);
+
+		// The leader closes: the second tab takes over, connects and keeps everything once.
 		await first.close();
-		await expect(second.getByTestId('read-only-banner')).toHaveCount(0, { timeout: 30_000 });
-		await expect(second.getByTestId('composer-input')).toBeEnabled();
+		await expect(second.getByTestId('other-tab-banner')).toHaveCount(0, { timeout: 30_000 });
 		await second.getByTestId('composer-input').fill('Done: left a voicemail.');
 		await second.getByTestId('send-button').click();
-		await expect(second.locator('[data-testid="message"][data-state="delivered"]')).toHaveCount(2);
+		await expect(second.locator('[data-testid="message"][data-state="delivered"]')).toHaveCount(3);
+		await expect(second.getByTestId('message-text')).toHaveText([
+			'Call the new client back on Monday.',
+			'Also send the intake form.',
+			'Done: left a voicemail.'
+		]);
 
 		// A conversation this device doesn't hold says so instead of loading forever.
 		await second.goto(`${stack.appUrl}/c/not-a-conversation-on-this-device`);

@@ -9,6 +9,7 @@ import {
 	type ConversationDoc
 } from '../model/conversation.js';
 import { t, tp } from '../ui/strings.js';
+import { DocSync } from '../sync/DocSync.js';
 import type { RealTendApp } from './TendApp.svelte.js';
 import type {
 	ConversationHandle,
@@ -74,8 +75,22 @@ export class ConversationController implements ConversationHandle {
 		if (this.#timer || this.#closed) return;
 		this.#timer = setTimeout(() => {
 			this.#timer = undefined;
-			this.#recompute();
+			void this.#refreshTabPending().then(() => this.#recompute());
 		}, 16);
+	}
+
+	/** In a tab that isn't the leader: what is still unsent, from the leader's persisted state. */
+	#tabPending: { actor: string; start: number; end: number }[] = [];
+
+	async #refreshTabPending(): Promise<void> {
+		const source = this.#app.source(this.#docKey);
+		const runtime = this.#app.runtime;
+		if (!source || source.sync || !runtime || !source.handle.isReady()) return;
+		this.#tabPending = await DocSync.pendingFromStore(
+			runtime.store,
+			this.#docKey,
+			source.handle.doc() as A.Doc<unknown>
+		);
 	}
 
 	#recompute(): void {
@@ -91,7 +106,7 @@ export class ConversationController implements ConversationHandle {
 		const engine = runtime.engine;
 		const myHex = toHex(runtime.ctx.author.device.publicKey);
 		const members = doc.members ?? {};
-		const pending = sync?.pendingRanges() ?? [];
+		const pending = sync?.pendingRanges() ?? this.#tabPending;
 
 		const messages: MessageView[] = readMessages(doc).map((message) => {
 			const writer = sync?.deviceOfActor(message.actor);
@@ -113,7 +128,7 @@ export class ConversationController implements ConversationHandle {
 		const claimed = new Set(claims.map((claim) => claim.inviteId));
 		const problems: string[] = [];
 		if (sync && sync.unverifiedCount > 0) {
-			problems.push(tp('problem.unverified', sync.unverifiedCount, { count: sync.unverifiedCount }));
+			problems.push(tp('problem.unverified', sync.unverifiedCount));
 		}
 		for (const device of sync?.withheldFrom() ?? []) {
 			const name = members[device]?.name ?? t('problem.someone');
@@ -179,15 +194,29 @@ export class ConversationController implements ConversationHandle {
 		if (text.length > MAX_MESSAGE_LENGTH) {
 			throw new Error(`A message can be at most ${MAX_MESSAGE_LENGTH} characters.`);
 		}
-		const { sync, engine, runtime } = this.#writable();
 		const id = crypto.randomUUID();
-		const author = toHex(runtime.ctx.author.device.publicKey);
+		const source = this.#app.source(this.#docKey);
+		const runtime = this.#app.runtime;
+		if (source && !source.sync && runtime && !this.#app.readOnly) {
+			// Not the leader tab: write here; the leader pushes it.
+			const author = toHex(runtime.ctx.author.device.publicKey);
+			this.#saving.add(id);
+			const write = this.#app.writeInTab<ConversationDoc>(this.#docKey, (doc) =>
+				appendMessage(doc, { id, author, sentAt: Date.now(), text })
+			);
+			this.#recompute();
+			await write.finally(() => this.#saving.delete(id));
+			this.#schedule();
+			return;
+		}
+		const { sync, engine } = this.#writable();
+		const author = toHex(runtime!.ctx.author.device.publicKey);
 		this.#saving.add(id);
 		await sync.change<ConversationDoc>((doc) =>
 			appendMessage(doc, { id, author, sentAt: Date.now(), text })
 		);
 		this.#recompute();
-		await runtime.repo.flush([sync.localId]);
+		await runtime!.repo.flush([sync.localId]);
 		this.#saving.delete(id);
 		this.#recompute();
 		engine.schedulePush(sync);

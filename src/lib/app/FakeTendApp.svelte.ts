@@ -95,6 +95,7 @@ export class FakeTendApp implements TendApp {
 	protectedByPassphrase = $state(false);
 	persistentStorage = $state(false);
 	readOnly = $state(false);
+	leader = $state(true);
 	relayUrl = $state('ws://127.0.0.1:8787');
 	pendingJoins = $state<PendingJoinView[]>([]);
 

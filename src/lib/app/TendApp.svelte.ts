@@ -1,6 +1,7 @@
 import * as A from '@automerge/automerge';
 import { Repo, type DocumentId, type DocHandle } from '@automerge/automerge-repo';
 import { BroadcastChannelNetworkAdapter } from '@automerge/automerge-repo-network-broadcastchannel';
+import { makeActorClaimMessage } from '../crypto/actorClaim.js';
 import { generateBoxKeyPair, generateSignKeyPair, randomBytes } from '../crypto/primitives.js';
 import { readyCrypto } from '../crypto/sodium.js';
 import { fromBase64Url, toBase64Url, toHex } from '../protocol/bytes.js';
@@ -94,10 +95,14 @@ export class RealTendApp implements TendApp {
 	protectedByPassphrase = $state(false);
 	persistentStorage = $state(false);
 	readOnly = $state(false);
+	leader = $state(true);
 	relayUrl = $state('');
 	pendingJoins = $state.raw<PendingJoinView[]>([]);
 
 	#runtime: Runtime | undefined;
+	#delivery: BroadcastChannel | undefined;
+	/** Actors this (non-leader) tab has claimed, per conversation: `${docKey}:${actor}`. */
+	#tabClaims = new Set<string>();
 	#ready: Promise<void>;
 	#joinListeners = new Set<(sync: DocSync, join: PendingJoin) => void>();
 
@@ -132,11 +137,15 @@ export class RealTendApp implements TendApp {
 			}
 		});
 		const leader = await this.#becomeLeader();
-		this.readOnly = !leader;
-		const network =
-			typeof BroadcastChannel === 'undefined'
-				? []
-				: [new BroadcastChannelNetworkAdapter({ channelName: 'tend-tabs' })];
+		const tabsLinked = typeof BroadcastChannel !== 'undefined';
+		this.leader = leader;
+		// A tab that isn't the leader writes through the leader's Repo (BroadcastChannel); without
+		// one it could only read.
+		this.readOnly = !leader && !tabsLinked;
+		const network = tabsLinked
+			? [new BroadcastChannelNetworkAdapter({ channelName: 'tend-tabs' })]
+			: [];
+		if (tabsLinked) this.#listenForDelivery(leader);
 		const repo = new Repo({ storage: store, network, sharePolicy: async () => true });
 
 		const settings = await store.load(SETTINGS_KEY);
@@ -182,7 +191,7 @@ export class RealTendApp implements TendApp {
 			}
 		};
 		let engine: SyncEngine | undefined;
-		if (!this.readOnly) {
+		if (this.leader) {
 			engine = new SyncEngine({
 				...ctx,
 				box: { publicKey: device.boxPk, privateKey: device.boxSk },
@@ -192,6 +201,7 @@ export class RealTendApp implements TendApp {
 			engine.on('status', (status) => (this.connection = status));
 			engine.on('doc-changed', (doc) => {
 				this.notify(doc);
+				this.#announceDelivery(doc);
 				this.#refreshSummaries();
 			});
 			engine.on('claims', (doc) => {
@@ -220,7 +230,7 @@ export class RealTendApp implements TendApp {
 		index.on('change', ({ doc }) => {
 			// In a read-only tab, conversations the leader added arrive through the index. (The
 			// leader registers its own before adding them: one DocSync per document, always.)
-			if (this.readOnly) {
+			if (!this.leader) {
 				for (const docKey of Object.keys(doc.conversations ?? {})) void this.#openSource(docKey);
 			}
 			this.#refreshSummaries();
@@ -233,6 +243,43 @@ export class RealTendApp implements TendApp {
 	async #indexHandle(): Promise<DocHandle<IndexDoc>> {
 		const runtime = this.#require();
 		return runtime.repo.find<IndexDoc>(runtime.device.indexId as DocumentId);
+	}
+
+	/**
+	 * Tabs tell each other when delivery state changed (the leader after an outbox change), so
+	 * another tab's "saved" turns into "sent" without polling. Only document ids cross it.
+	 */
+	#listenForDelivery(leader: boolean): void {
+		this.#delivery = new BroadcastChannel('tend-delivery');
+		if (!leader) {
+			this.#delivery.onmessage = (event: MessageEvent<{ doc?: unknown }>) => {
+				if (typeof event.data?.doc === 'string') this.notify(event.data.doc);
+			};
+		}
+	}
+
+	#announceDelivery(docKey: string): void {
+		this.#delivery?.postMessage({ doc: docKey });
+	}
+
+	/**
+	 * Writes to a conversation from a tab that isn't the leader: the change goes into this tab's
+	 * Repo and over the BroadcastChannel to the leader, which pushes it. This tab's actor claims
+	 * itself in its first change, signed by the device key, so the leader knows it as its own
+	 * (rule 12).
+	 */
+	async writeInTab<T>(docKey: string, fn: (doc: T) => void): Promise<void> {
+		const runtime = this.#require();
+		const source = this.#sources.get(docKey);
+		if (!source) throw new Error('unknown conversation');
+		const actor = A.getActorId(source.handle.doc() as A.Doc<unknown>);
+		const claimKey = `${docKey}:${actor}`;
+		const message = this.#tabClaims.has(claimKey)
+			? undefined
+			: makeActorClaimMessage(runtime.ctx.author.device, fromBase64Url(docKey), actor);
+		this.#tabClaims.add(claimKey);
+		source.handle.change(fn as (doc: unknown) => void, message ? { message } : {});
+		await runtime.repo.flush([source.handle.documentId]);
 	}
 
 	/** Opens a stored conversation: with sync in the leader tab, read-only elsewhere. */

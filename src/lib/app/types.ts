@@ -136,8 +136,13 @@ export interface TendApp {
 	readonly protectedByPassphrase: boolean;
 	/** Whether the browser granted persistent storage. */
 	readonly persistentStorage: boolean;
-	/** Another tab of this browser runs Tend: this one is read-only. */
+	/** This tab can't write (another tab runs Tend and tabs can't share changes here). */
 	readonly readOnly: boolean;
+	/**
+	 * This tab talks to the relay. Another tab does when false: this one reads and sends
+	 * messages through it, but creating conversations and letting people in happen there.
+	 */
+	readonly leader: boolean;
 	readonly relayUrl: string;
 	/** Invites this device claimed and is waiting on (shown on the home screen after a reload). */
 	readonly pendingJoins: PendingJoinView[];

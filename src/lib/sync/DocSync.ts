@@ -267,14 +267,27 @@ export class DocSync extends EventEmitter<DocSyncEvents> {
 	 * delivered yet.
 	 */
 	pendingRanges(): { actor: string; start: number; end: number }[] {
-		const ranges = this.#outbox.flatMap((item) => item.ranges);
 		const doc = this.handle.doc() as A.Doc<unknown>;
-		for (const meta of A.getChangesMetaSince(doc, this.#state.pushedHeads)) {
-			if (this.#state.myActors.includes(meta.actor)) {
-				ranges.push({ actor: meta.actor, start: meta.startOp, end: meta.maxOp });
-			}
-		}
-		return ranges;
+		return collectPending(doc, this.#state, this.#outbox);
+	}
+
+	/**
+	 * The same as {@link pendingRanges}, for a tab that isn't the leader: read from what the
+	 * leader persisted (it never writes the sync state itself).
+	 */
+	static async pendingFromStore(
+		store: SealedStore,
+		docKey: string,
+		doc: A.Doc<unknown>
+	): Promise<{ actor: string; start: number; end: number }[]> {
+		const bytes = await store.load(stateKey(docKey));
+		if (!bytes) return [];
+		const state = decodeCbor(bytes) as DocState;
+		const items = await store.loadRange(['tend', 'outbox', docKey]);
+		const outbox = items.flatMap(({ data }) =>
+			data ? [decodeCbor(data) as Pick<OutboxItem, 'ranges'>] : []
+		);
+		return collectPending(doc, state, outbox);
 	}
 
 	/** Reads only the local document id of a stored document (for read-only tabs). */
@@ -630,6 +643,25 @@ export class DocSync extends EventEmitter<DocSyncEvents> {
 	async #saveState(): Promise<void> {
 		await this.#ctx.store.write([{ key: stateKey(this.docKey), data: encodeCbor(this.#state) }], []);
 	}
+}
+
+/**
+ * Own changes not yet acknowledged: those in outbox entries, and those after the pushed heads
+ * by an actor of this device, or by an actor nobody claimed yet (another tab's, about to be
+ * adopted; other devices' actors are always known once their entries are applied).
+ */
+function collectPending(
+	doc: A.Doc<unknown>,
+	state: Pick<DocState, 'pushedHeads' | 'myActors' | 'actors'>,
+	outbox: readonly Pick<OutboxItem, 'ranges'>[]
+): { actor: string; start: number; end: number }[] {
+	const ranges = outbox.flatMap((item) => item.ranges);
+	for (const meta of A.getChangesMetaSince(doc, state.pushedHeads)) {
+		if (state.myActors.includes(meta.actor) || !state.actors[meta.actor]) {
+			ranges.push({ actor: meta.actor, start: meta.startOp, end: meta.maxOp });
+		}
+	}
+	return ranges;
 }
 
 function sameHeads(a: string[], b: string[]): boolean {

@@ -152,7 +152,12 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
 		sync.on('acknowledged', changed);
 		sync.on('problem', (problem) => this.emit('problem', sync.docKey, problem));
 		sync.on('need-chain', () => void this.#refreshChain(sync));
-		sync.handle.on('change', changed);
+		sync.handle.on('change', () => {
+			changed();
+			// A change can come from another tab of this device (over the BroadcastChannel):
+			// the leader seals it. Remote changes make this a cheap no-op.
+			this.schedulePush(sync);
+		});
 		// Own changes not yet sealed (a new document's first change, or a crash) go out now.
 		this.schedulePush(sync);
 		if (this.status === 'online') void this.#connectDoc(sync);

@@ -35,6 +35,8 @@ const en = {
 	'connection.offline': 'Offline',
 	'connection.offlineBanner':
 		"You're offline. Messages are saved on this device and will be sent when the connection returns.",
+	'app.otherTab':
+		'Tend is also open in another tab, which keeps the connection. You can read and send messages here; new conversations and invites are made in that tab.',
 	'app.readOnly':
 		'Tend is open in another tab or window. This one is read-only; write from the other one.',
 
