@@ -123,14 +123,6 @@ test('a therapist invites a client, they talk, offline work converges, nothing l
 			await send(t, message.text);
 			sent.push(message.text);
 		}
-		if (process.env.TEND_DEBUG) {
-			await t.waitForTimeout(5000);
-			console.log('CLIENT URL', c.url());
-			console.log('T STATES', await t.getByTestId('message').evaluateAll((n) => n.map((x) => x.getAttribute('data-state'))));
-			console.log('C BODY', (await c.locator('body').innerText()).slice(0, 800));
-			console.log('CLIENT TEXT', (await c.locator('main').innerText()).slice(0, 500));
-			console.log('RELAY', stack.relay.logs.slice(-80).join('\n'));
-		}
 		await expect.poll(() => messageTexts(c), { timeout: 30_000 }).toEqual(sent);
 		await send(c, counselThread.question.slice(0, 2000));
 		sent.push(counselThread.question.slice(0, 2000));
