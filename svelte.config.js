@@ -10,11 +10,24 @@ const relayOrigins = (process.env.TEND_RELAY_ORIGINS ?? 'ws://localhost:* ws://1
 	.split(/\s+/)
 	.filter(Boolean);
 
+/**
+ * Where the built app goes: `build/` unless TEND_BUILD_DIR says otherwise. The update-prompt
+ * browser test builds a second version into a temporary folder, so that the `build/` the other
+ * tests serve stays as it is. (SvelteKit's own `.svelte-kit/` can't move: @vite-pwa/sveltekit
+ * looks for it there.)
+ */
+const buildOutDir = process.env.TEND_BUILD_DIR ?? 'build';
+
 /** @type {import('@sveltejs/kit').Config} */
 const config = {
 	preprocess: vitePreprocess(),
 	kit: {
-		adapter: adapter({ fallback: 'index.html', strict: false }),
+		adapter: adapter({
+			pages: buildOutDir,
+			assets: buildOutDir,
+			fallback: 'index.html',
+			strict: false
+		}),
 		alias: { $protocol: 'src/lib/protocol' },
 		csp: {
 			mode: 'hash',
@@ -24,6 +37,7 @@ const config = {
 				'style-src': ['self', 'unsafe-inline'],
 				'img-src': ['self', 'data:', 'blob:'],
 				'worker-src': ['self'],
+				'manifest-src': ['self'],
 				'connect-src': ['self', ...relayOrigins],
 				'object-src': ['none'],
 				'base-uri': ['none'],

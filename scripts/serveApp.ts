@@ -44,11 +44,14 @@ export async function startAppServer(options: AppServerOptions): Promise<{
 			res.end(JSON.stringify({ relayUrl: relayFor(req.headers.host) }));
 			return;
 		}
-		if (req.url === '/service-worker.js' || req.url?.startsWith('/index.html')) {
-			res.setHeader('Cache-Control', 'no-cache');
-		}
+		// Hashed file names never change content; everything else (index.html and the SPA
+		// fallback, sw.js, build-info.json, manifest.webmanifest, icons) must be revalidated, or a
+		// browser's heuristic caching can hide a new build from the service worker's update check.
+		// sirv sends `.webmanifest` as application/manifest+json and `.wasm` as application/wasm.
+		const immutable = req.url?.startsWith('/_app/immutable/');
+		res.setHeader('Cache-Control', immutable ? 'public, max-age=31536000, immutable' : 'no-cache');
 		assets(req, res, () => {
-			res.writeHead(404);
+			res.writeHead(404, { 'Cache-Control': 'no-store' });
 			res.end('not found');
 		});
 	});

@@ -1,5 +1,6 @@
 import { chromium, type BrowserContext, type Page } from '@playwright/test';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startAppServer } from '../../scripts/serveApp.js';
@@ -15,17 +16,29 @@ export interface Stack {
 	relay: RelayProcess;
 	proxy: TcpProxy;
 	appUrl: string;
+	/** The app's HTTP server, e.g. to count the requests that reach it. */
+	readonly appServer: Server;
+	/** Serves another build (`dir`) in place of the current one, on the same origin. */
+	redeployApp(dir: string): Promise<void>;
 	close(): Promise<void>;
 }
 
 export async function startStack(): Promise<Stack> {
 	const relay = await RelayProcess.start({ logLevel: process.env.TEND_RELAY_LOG ?? 'info' });
 	const proxy = await TcpProxy.start(relay.port);
-	const app = await startAppServer({ port: 0, relayUrl: `ws://localhost:${proxy.port}` });
+	const relayUrl = `ws://localhost:${proxy.port}`;
+	let app = await startAppServer({ port: 0, relayUrl });
 	return {
 		relay,
 		proxy,
 		appUrl: `http://localhost:${app.port}`,
+		get appServer() {
+			return app.server;
+		},
+		async redeployApp(dir) {
+			await app.close();
+			app = await startAppServer({ dir, port: app.port, relayUrl });
+		},
 		async close() {
 			await app.close();
 			await proxy.close();
@@ -44,13 +57,21 @@ export const launchArgs = [
 	'--disable-sync'
 ];
 
+export interface PersonOptions {
+	/** The browser's language (`navigator.languages`, `Intl`), e.g. `ru-RU`; else Chromium's. */
+	locale?: string;
+}
+
 /** A browser profile on disk (so the test can scan it), one per person. */
-export async function openPerson(): Promise<{ context: BrowserContext; page: Page; dir: string }> {
+export async function openPerson(
+	options: PersonOptions = {}
+): Promise<{ context: BrowserContext; page: Page; dir: string }> {
 	const dir = mkdtempSync(join(tmpdir(), 'tend-profile-'));
 	const context = await chromium.launchPersistentContext(dir, {
 		executablePath: '/usr/bin/chromium',
 		args: launchArgs,
-		viewport: { width: 1024, height: 768 }
+		viewport: { width: 1024, height: 768 },
+		...(options.locale ? { locale: options.locale } : {})
 	});
 	const page = context.pages()[0] ?? (await context.newPage());
 	return { context, page, dir };

@@ -9,6 +9,7 @@ import {
 	type ConversationDoc
 } from '../model/conversation.js';
 import { t, tp } from '../ui/strings.js';
+import { onLocaleChange } from '../ui/locale.svelte.js';
 import { DocSync } from '../sync/DocSync.js';
 import type { RealTendApp } from './TendApp.svelte.js';
 import type {
@@ -41,7 +42,9 @@ export class ConversationController implements ConversationHandle {
 		this.#unsubscribe.push(
 			app.onChange((doc) => {
 				if (doc === undefined || doc === docKey) this.#schedule();
-			})
+			}),
+			// The problem reports are text built here, not in a template: rebuild them.
+			onLocaleChange(() => this.#schedule())
 		);
 		void this.#init();
 	}

@@ -1,281 +1,127 @@
 /**
- * Every string the UI shows, in one table, so another language (Russian first) can be added by
- * writing a second table with the same keys.
+ * Every string the UI shows, looked up by key in the current language: {@link t} for a string,
+ * {@link tp} for a counted one. The tables are `locales/en.ts` (the source: its keys and
+ * placeholders are the contract) and `locales/ru.ts`.
  *
  * @remarks
- * Placeholders are written `{name}` and are filled by {@link t}; the type of `t` requires exactly
- * the placeholders a string uses. Counted strings have one key per plural category
- * (`.one`, `.other`; Russian will add `.few` and `.many`) and are filled by {@link tp}, which asks
- * `Intl.PluralRules` for the category. The result is always plain text: components insert it
- * with text interpolation, never as HTML, so a name such as `<b>Sam</b>` stays literal.
+ * Messages are ICU MessageFormat, formatted by `intl-messageformat` (FormatJS), chosen over
+ * i18next 27 and Paraglide 2 because:
+ * - ICU keeps all plural forms of a message in one string, so a translation may count where
+ *   English doesn't need to (Russian needs one/few/many/other) without new keys, and `#` and
+ *   `{n, number}` format numbers in the UI language;
+ * - the `{name}` placeholders the table already used are ICU syntax, and values are never
+ *   parsed as messages (i18next must be told not to expand `$t(…)` in user text);
+ * - it is a pure formatter with no global instance, init step or compiler: Paraglide 2 needs
+ *   its Vite plugin or CLI and a project file, and i18next 27 requires Node 22 while Tend
+ *   supports 20.19.
+ *
+ * The language is `$state` (`locale.svelte.ts`), so a component that calls `t` re-renders when
+ * it changes. The result is always plain text: components insert it with text interpolation,
+ * never as HTML, so a name such as `<b>Sam</b>` stays literal; tags in messages are off
+ * (`ignoreTag`), so `<` is text there too.
  */
-const en = {
-	'app.name': 'Tend',
-	'app.skipToContent': 'Skip to main content',
-	'app.settings': 'Settings',
-	'app.home': 'Tend, go to conversations',
-	'app.starting': 'Opening Tend…',
-	'app.startingHint': 'Unlocking your conversations on this device.',
-	'app.failedTitle': 'Tend could not start',
-	'app.failedBody':
-		'Your conversations are still stored on this device. Reloading the page usually helps.',
-	'app.failedDetail': 'Details: {detail}',
-	'app.reload': 'Reload Tend',
+import { IntlMessageFormat } from 'intl-messageformat';
+import { en, type StringKey } from './locales/en.js';
+import { ru } from './locales/ru.js';
+import { formatLocale, getLocale, type Locale } from './locale.svelte.js';
 
-	'update.available': 'A new version of Tend is ready (build {build}).',
-	'update.hint': 'Updating reloads Tend. Messages you wrote are kept.',
-	'update.now': 'Update now',
-	'update.later': 'Later',
-	'update.offlineReady': 'Tend is ready to work offline on this device.',
-	'update.dismiss': 'Dismiss',
+export type { StringKey };
 
-	'connection.label': 'Connection: {state}',
-	'connection.online': 'Online',
-	'connection.connecting': 'Connecting…',
-	'connection.offline': 'Offline',
-	'connection.offlineBanner':
-		"You're offline. Messages are saved on this device and will be sent when the connection returns.",
-	'app.otherTab':
-		'Tend is also open in another tab, which keeps the connection. You can read and send messages here; new conversations and invites are made in that tab.',
-	'app.readOnly':
-		'Tend is open in another tab or window. This one is read-only; write from the other one.',
+const tables: Record<Locale, Record<StringKey, string>> = { en, ru };
 
-	'onboarding.title': 'Welcome to Tend',
-	'onboarding.privacy':
-		'Your messages are end-to-end encrypted and stored only in encrypted form on this device.',
-	'onboarding.nameLabel': 'Your name',
-	'onboarding.nameHint':
-		'This is how people in your conversations will see you. A first name is fine.',
-	'onboarding.submit': 'Continue',
-	'onboarding.busy': 'Setting up…',
-	'onboarding.failed': "Couldn't set up Tend on this device. Please try again.",
-	'form.nameRequired': 'Please enter a name.',
+type Message<K extends StringKey> = (typeof en)[K];
 
-	'home.title': 'Conversations',
-	'home.new': 'New conversation',
-	'home.emptyTitle': 'No conversations yet',
-	'home.emptyBody':
-		"Start a conversation, then invite someone with a link. They open the link on their own phone or tablet, and you let them in.",
-	'home.previewMine': 'You: {text}',
-	'home.previewOther': '{name}: {text}',
-	'home.noMessages': 'No messages yet',
-	'home.with': 'With {names}',
-	'home.pendingRegion': 'Invitations you accepted',
-	'home.pendingTitle': 'Joining {title}',
-	'home.pendingTitleNoName': 'Joining a conversation',
-	'home.waiting.one': '{count} waiting',
-	'home.waiting.other': '{count} waiting',
-	'home.waitingLabel.one': '{count} person is waiting to join',
-	'home.waitingLabel.other': '{count} people are waiting to join',
-
-	'new.title': 'New conversation',
-	'new.titleLabel': 'Conversation name',
-	'new.titleHint':
-		'For example "Weekly check-in with Sam". Only the people in the conversation can see it.',
-	'new.titleRequired': 'Please give the conversation a name.',
-	'new.submit': 'Create conversation',
-	'new.busy': 'Creating…',
-	'new.cancel': 'Cancel',
-	'new.failed': "Couldn't create the conversation. Please try again.",
-
-	'conversation.loading': 'Opening conversation…',
-	'conversation.pageTitle': 'Conversation',
-	'conversation.missing':
-		'This conversation is not on this device. If someone sent you a link, open it again or ask them for a new one.',
-	'conversation.back': 'All conversations',
-	'conversation.members': 'Members',
-	'conversation.memberMe': '{name} (you)',
-	'conversation.memberOwner': '{name} (owner)',
-	'conversation.messages': 'Messages',
-	'conversation.empty': 'No messages yet. Say hello to start the conversation.',
-	'conversation.emptyAlone':
-		'No one else is here yet. Use "Invite someone" to send a link to the person you want to talk with.',
-	'conversation.problemsTitle': 'Something needs your attention',
-	'problem.unverified.one': 'A message could not be verified and was not shown.',
-	'problem.unverified.other': '{count} messages could not be verified and were not shown.',
-	'problem.withheld': 'Some messages from {name} have not arrived yet.',
-	'problem.someone': 'someone',
-	'problem.waiting': 'Some messages are waiting for earlier ones that have not arrived yet.',
-	'problem.authorMismatch': 'A message claims an author who did not write it; it is marked.',
-
-	'composer.remaining': '{count} characters left (a message can have up to {max}).',
-	'message.you': 'You',
-	'message.saving': 'Saving…',
-	'message.saved': 'Saved on this device',
-	'message.delivered': 'Sent',
-	'message.authorMismatch':
-		"Tend couldn't confirm who wrote this message. Check with the sender before relying on it.",
-
-	'composer.label': 'Message',
-	'composer.placeholder': 'Write a message',
-	'composer.hint': 'Enter sends. Shift+Enter starts a new line.',
-	'composer.send': 'Send',
-	'composer.readOnly':
-		"You can't write here because Tend is open in another tab or window. Use that one to write.",
-	'composer.failed': "Couldn't save your message. It's still in the box; please try again.",
-
-	'invite.open': 'Invite someone',
-	'invite.close': 'Close',
-	'invite.title': 'Invite someone',
-	'invite.explain':
-		'Each link works for one person. Send it privately, for example by text message. When they open it, you compare a short code and let them in.',
-	'invite.create': 'Create invite link',
-	'invite.creating': 'Creating link…',
-	'invite.failed': "Couldn't create an invite link. Please try again.",
-	'invite.linkLabel': 'Invite link',
-	'invite.share': 'Share…',
-	'invite.copy': 'Copy link',
-	'invite.copied': 'Link copied',
-	'invite.copyFailed': 'Copying is not available here. Select the link and copy it.',
-	'invite.qrLabel': 'QR code of the invite link. Scan it with a phone camera to open the link.',
-	'invite.expires': 'Expires {date}',
-	'invite.stateOpen': 'Not used yet',
-	'invite.stateClaimed':
-		'Someone used this link. Compare codes in their join request before letting them in.',
-	'invite.revoke': 'Cancel this link',
-	'invite.revoking': 'Cancelling…',
-	'invite.revokeFailed': "Couldn't cancel the link. Please try again.",
-	'invite.none': 'No open invite links.',
-
-	'request.title': '{name} wants to join.',
-	'request.askCode': 'Ask them to read their code:',
-	'request.onlyIfMatches': 'Let in only if it matches.',
-	'request.admit': 'Let in',
-	'request.decline': 'Decline',
-	'request.failed': "That didn't work. Please try again.",
-	'request.region': 'Join requests',
-	'request.readOnly': 'Let people in from the tab or window where Tend is open for writing.',
-
-	'join.pageTitle': 'Join a conversation',
-	'home.pendingCancel': 'Stop waiting',
-	'join.checking': 'Checking your invite…',
-	'join.invited': '{inviter} invited you to {title}',
-	'join.invitedNoTitle': "You've been invited to a conversation",
-	'join.privacy':
-		'Messages in Tend are end-to-end encrypted and stored only in encrypted form on this device.',
-	'join.nameLabel': 'Your name',
-	'join.nameHint': '{inviter} and the others in the conversation will see this name.',
-	'join.nameHintGeneric': 'The others in the conversation will see this name.',
-	'join.submit': 'Join',
-	'join.busy': 'Joining…',
-	'join.failedAccept': "Couldn't send your request. Please try again.",
-	'join.waiting': 'Waiting for {inviter} to let you in.',
-	'join.waitingGeneric': 'Waiting to be let in.',
-	'join.yourCode': 'If they ask, your code is',
-	'join.keepOpen': 'Keep this page open. It continues by itself once you are let in.',
-	'join.admitted': "You're in. Opening the conversation…",
-	'join.someone': 'the person who invited you',
-	'join.invalidTitle': "This invite link doesn't work",
-	'join.invalidBody':
-		'The link may be incomplete or may have been changed. Ask the person who invited you to send a new one.',
-	'join.expiredTitle': 'This invite has expired',
-	'join.expiredBody': 'Invite links work for a limited time. Ask {inviter} for a new link.',
-	'join.claimedTitle': 'This invite link was already used',
-	'join.claimedBody': 'Each link works for one person only. Ask {inviter} for a new link.',
-	'join.revokedTitle': 'This invite was cancelled',
-	'join.revokedBody': 'Ask {inviter} for a new link if you still want to join.',
-	'join.offlineTitle': "Can't reach Tend right now",
-	'join.offlineBody':
-		"Check that this device is connected to the internet. Tend keeps trying; you don't need to do anything else.",
-	'join.failedTitle': 'Something went wrong',
-	'join.failedBody': 'Please open the invite link again. If it still fails, ask for a new link.',
-	'join.missingTitle': 'Open your invite link again',
-	'join.missingBody':
-		'For your safety, Tend removes the invite from the address bar as soon as it is read, so this page cannot be reloaded. Open the link again from the message you received.',
-	'join.goHome': 'Go to Tend',
-
-	'settings.title': 'Settings',
-	'settings.profile': 'You',
-	'settings.name': 'Display name',
-	'settings.noName': 'Not set yet',
-	'settings.device': 'This device',
-	'settings.deviceHint':
-		'This code identifies this device. People you talk with can use it to check it is really you.',
-	'settings.relay': 'Relay address',
-	'settings.relayHint':
-		'The server that passes your encrypted messages between devices. It cannot read them. Only change this if your practice asks you to.',
-	'settings.relayEdit': 'Change relay address',
-	'settings.relaySave': 'Save address',
-	'settings.relaySaving': 'Saving…',
-	'settings.relayCancel': 'Cancel',
-	'settings.relayInvalid': 'Enter an address that starts with wss:// or ws://.',
-	'settings.relayFailed': "Couldn't change the relay address. Please check it and try again.",
-	'settings.relaySaved': 'Relay address saved.',
-	'settings.protectionTitle': 'Protection',
-	'settings.notProtectedTitle': 'This device is not protected by a passphrase',
-	'settings.notProtectedBody':
-		'Your conversations are stored encrypted, but the key that opens them is kept in this browser. Anyone who can open this browser profile on this device can read your conversations.',
-	'settings.notProtectedAdvice':
-		'Until then, lock this device with a screen lock and do not share your browser profile with anyone.',
-	'settings.notProtectedComing': 'A passphrase lock is coming in a later update.',
-	'settings.protected':
-		'This device is protected by a passphrase. Conversations can only be read after it is entered.',
-	'settings.storageTitle': 'Storage',
-	'settings.storagePersistent':
-		'Your browser keeps Tend’s data on this device, even when space runs low.',
-	'settings.storageNotPersistent':
-		'Your browser may delete Tend’s data if this device runs low on space. Adding Tend to your home screen usually prevents this.'
-} as const satisfies Record<string, string>;
-
-/** A key of the string table. */
-export type StringKey = keyof typeof en;
-
-type ParamNames<S extends string> = S extends `${string}{${infer P}}${infer Rest}`
-	? P | ParamNames<Rest>
+/** Every text after a `{`: each starts with an argument name or a plural branch's text. */
+type AfterBraces<S extends string> = S extends `${string}{${infer Rest}`
+	? Rest | AfterBraces<Rest>
 	: never;
 
-type Params<K extends StringKey> = Record<ParamNames<(typeof en)[K]>, string | number>;
+/** `name` from `name}…` or `name, plural, …`; branch texts (`# waiting}`) are not names. */
+type ArgName<Seg extends string> = Seg extends `${infer Head}}${string}`
+	? FirstWord<Head>
+	: FirstWord<Seg>;
 
-type ParamArgs<K extends StringKey> = [ParamNames<(typeof en)[K]>] extends [never]
+type FirstWord<Head extends string> = Head extends `${infer Name},${string}`
+	? Identifier<Name>
+	: Identifier<Head>;
+
+type Identifier<Name extends string> = Name extends ''
+	? never
+	: Name extends `${string}${' ' | '#' | '{' | '\n'}${string}`
+		? never
+		: Name;
+
+/** The ICU arguments a message uses. */
+export type ParamNames<S extends string> = ArgName<AfterBraces<S>>;
+
+/** Arguments that are counted or formatted as numbers must be numbers; the rest, any text. */
+type ParamValue<S extends string, N extends string> =
+	S extends `${string}{${N}, ${'plural' | 'number' | 'selectordinal'}${string}`
+		? number
+		: string | number;
+
+type Params<K extends StringKey> = {
+	[N in ParamNames<Message<K>>]: ParamValue<Message<K>, N>;
+};
+
+type ParamArgs<K extends StringKey> = [ParamNames<Message<K>>] extends [never]
 	? []
 	: [params: Params<K>];
 
-/** The UI language. Only English exists yet; `ru` will be added with its own table. */
-const locale = 'en';
-const table: Record<StringKey, string> = en;
-const pluralRules = new Intl.PluralRules(locale);
+/** A key whose English message counts `{count, plural, …}`: the keys {@link tp} takes. */
+export type PluralKey = {
+	[K in StringKey]: Message<K> extends `${string}{count, plural,${string}` ? K : never;
+}[StringKey];
 
-function fill(template: string, params: Record<string, string | number> | undefined): string {
-	if (!params) return template;
-	return template.replace(/\{(\w+)\}/g, (whole, name: string) =>
-		name in params ? String(params[name]) : whole
-	);
+type PluralParams<K extends PluralKey> = Omit<Params<K>, 'count'>;
+
+type PluralArgs<K extends PluralKey> = [Exclude<ParamNames<Message<K>>, 'count'>] extends [never]
+	? []
+	: [params: PluralParams<K>];
+
+/** Parsed messages, by locale and key: each is parsed the first time it is shown. */
+const formats = new Map<string, IntlMessageFormat>();
+
+function formatFor(locale: Locale, key: StringKey): IntlMessageFormat {
+	const id = `${locale}\u0000${key}`;
+	let format = formats.get(id);
+	if (!format) {
+		// Plural rules follow the language; number formats follow the regional tag (en-GB).
+		const tags = [formatLocale(), locale];
+		format = new IntlMessageFormat(tables[locale][key], tags, undefined, { ignoreTag: true });
+		formats.set(id, format);
+	}
+	return format;
+}
+
+function format(key: StringKey, params: Record<string, string | number> | undefined): string {
+	const locale = getLocale();
+	return String(formatFor(locale, key).format(params));
 }
 
 /**
- * Looks up a string and fills its `{placeholders}`.
+ * Looks up a string in the current language and fills its placeholders.
  *
  * @example t('request.title', { name: request.name }) // "Sam wants to join."
  */
 export function t<K extends StringKey>(key: K, ...args: ParamArgs<K>): string {
-	return fill(table[key], args[0] as Record<string, string | number> | undefined);
+	return format(key, args[0] as Record<string, string | number> | undefined);
 }
 
-type PluralBase<K> = K extends `${infer B}.other` ? B : never;
-
-/** A key prefix that has plural forms (`<prefix>.one`, `<prefix>.other`, …). */
-export type PluralKey = PluralBase<StringKey>;
-
 /**
- * Looks up the plural form for `count` (filled in as `{count}`) and fills the other params.
+ * Looks up a counted string: `count` picks the plural form (by `Intl.PluralRules` of the
+ * current language) and fills `#`; `params` fills the other placeholders.
  *
  * @example tp('home.waiting', 2) // "2 waiting"
  */
-export function tp(
-	key: PluralKey,
-	count: number,
-	params: Record<string, string | number> = {}
-): string {
-	const category = pluralRules.select(count);
-	const specific = `${key}.${category}` as StringKey;
-	const template = table[specific] ?? table[`${key}.other` as StringKey];
-	return fill(template, { ...params, count });
+export function tp<K extends PluralKey>(key: K, count: number, ...args: PluralArgs<K>): string {
+	return format(key, { ...(args[0] as Record<string, string | number> | undefined), count });
 }
 
-/** Joins names as "Sam, Alex and Kim", in the UI language. */
+/** Joins names as the current language does: "Sam, Alex, and Kim", «Сэм, Алекс и Ким». */
 export function listNames(names: string[]): string {
-	return new Intl.ListFormat(locale, { style: 'long', type: 'conjunction' }).format(names);
+	return new Intl.ListFormat(formatLocale(), { style: 'long', type: 'conjunction' }).format(
+		names
+	);
 }
 
-/** The language tag for `<html lang>` and `Intl` formatters. */
-export const uiLocale = locale;

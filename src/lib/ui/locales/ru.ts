@@ -1,0 +1,234 @@
+import type { StringKey } from './en.js';
+
+/**
+ * The Russian strings: every key of the English table, with the same parameters
+ * (`tests/unit/ui/locales.test.ts` checks both).
+ *
+ * @remarks
+ * Written for therapists and their clients: formal «вы» in lower case, short sentences, no
+ * machine-literal calques. Names are never declined, so a sentence puts a `{name}` where the
+ * nominative fits ("Новую ссылку может прислать {inviter}", not "Попросите {inviter}"). Counts
+ * use all four Russian plural forms (`one` 1, 21; `few` 2–4, 22; `many` 5–20, 25; `other`
+ * fractions). Titles the person typed are quoted with «».
+ */
+export const ru = {
+	'app.name': 'Tend',
+	'app.skipToContent': 'Перейти к основному содержимому',
+	'app.settings': 'Настройки',
+	'app.home': 'Tend, перейти к беседам',
+	'app.starting': 'Открываем Tend…',
+	'app.startingHint': 'Расшифровываем ваши беседы на этом устройстве.',
+	'app.failedTitle': 'Не удалось запустить Tend',
+	'app.failedBody':
+		'Ваши беседы по-прежнему хранятся на этом устройстве. Обычно помогает перезагрузить страницу.',
+	'app.failedDetail': 'Подробности: {detail}',
+	'app.reload': 'Перезагрузить Tend',
+
+	'update.available': 'Готова новая версия Tend (сборка {build}).',
+	'update.hint': 'При обновлении Tend перезагрузится. Написанные вами сообщения сохранятся.',
+	'update.now': 'Обновить сейчас',
+	'update.later': 'Позже',
+	'update.offlineReady': 'Теперь Tend может работать на этом устройстве без интернета.',
+	'update.dismiss': 'Закрыть',
+
+	'connection.label': 'Связь: {state}',
+	'connection.online': 'В сети',
+	'connection.connecting': 'Подключение…',
+	'connection.offline': 'Нет связи',
+	'connection.offlineBanner':
+		'Нет связи. Сообщения сохраняются на этом устройстве и будут отправлены, когда связь восстановится.',
+	'app.otherTab':
+		'Tend открыт ещё в одной вкладке, и связь поддерживает она. Здесь можно читать и отправлять сообщения, а создавать беседы и приглашения — в той вкладке.',
+	'app.readOnly':
+		'Tend уже открыт в другой вкладке или окне. Здесь доступен только просмотр; писать можно там.',
+
+	'onboarding.title': 'Добро пожаловать в Tend',
+	'onboarding.privacy':
+		'Ваши сообщения защищены сквозным шифрованием и хранятся на этом устройстве только в зашифрованном виде.',
+	'onboarding.nameLabel': 'Ваше имя',
+	'onboarding.nameHint':
+		'Под этим именем вас увидят участники бесед. Достаточно одного имени.',
+	'onboarding.submit': 'Продолжить',
+	'onboarding.busy': 'Настраиваем…',
+	'onboarding.failed': 'Не удалось настроить Tend на этом устройстве. Попробуйте ещё раз.',
+	'form.nameRequired': 'Введите имя.',
+
+	'home.title': 'Беседы',
+	'home.new': 'Новая беседа',
+	'home.emptyTitle': 'Бесед пока нет',
+	'home.emptyBody':
+		'Создайте беседу и отправьте ссылку-приглашение. Человек откроет её на своём телефоне или планшете, а вы впустите его в беседу.',
+	'home.previewMine': 'Вы: {text}',
+	'home.previewOther': '{name}: {text}',
+	'home.noMessages': 'Сообщений пока нет',
+	'home.with': 'Участники: {names}',
+	'home.pendingRegion': 'Принятые приглашения',
+	'home.pendingTitle': 'Вход в беседу «{title}»',
+	'home.pendingTitleNoName': 'Вход в беседу',
+	'home.waiting': '{count, plural, one {# ждёт} few {# ждут} many {# ждут} other {# ждут}}',
+	'home.waitingLabel':
+		'{count, plural, one {# человек хочет присоединиться} few {# человека хотят присоединиться} many {# человек хотят присоединиться} other {# человека хотят присоединиться}}',
+
+	'new.title': 'Новая беседа',
+	'new.titleLabel': 'Название беседы',
+	'new.titleHint':
+		'Например, «Еженедельная встреча с Сэмом». Название видят только участники беседы.',
+	'new.titleRequired': 'Введите название беседы.',
+	'new.submit': 'Создать беседу',
+	'new.busy': 'Создаём…',
+	'new.cancel': 'Отмена',
+	'new.failed': 'Не удалось создать беседу. Попробуйте ещё раз.',
+
+	'conversation.loading': 'Открываем беседу…',
+	'conversation.pageTitle': 'Беседа',
+	'conversation.missing':
+		'На этом устройстве такой беседы нет. Если вам прислали ссылку, откройте её ещё раз или попросите прислать новую.',
+	'conversation.back': 'Все беседы',
+	'conversation.members': 'Участники',
+	'conversation.memberMe': '{name} (вы)',
+	'conversation.memberOwner': '{name} (владелец)',
+	'conversation.messages': 'Сообщения',
+	'conversation.empty': 'Сообщений пока нет. Поздоровайтесь, чтобы начать беседу.',
+	'conversation.emptyAlone':
+		'Здесь пока никого нет. Нажмите «Пригласить», чтобы отправить ссылку тому, с кем хотите поговорить.',
+	'conversation.problemsTitle': 'Обратите внимание',
+	'problem.unverified':
+		'{count, plural, =1 {Одно сообщение не удалось проверить, поэтому оно не показано.} one {# сообщение не удалось проверить, поэтому оно не показано.} few {# сообщения не удалось проверить, поэтому они не показаны.} many {# сообщений не удалось проверить, поэтому они не показаны.} other {# сообщения не удалось проверить, поэтому они не показаны.}}',
+	'problem.withheld': 'Некоторые сообщения ещё не пришли (автор: {name}).',
+	'problem.someone': 'неизвестен',
+	'problem.waiting': 'Некоторые сообщения ждут более ранних, которые ещё не пришли.',
+	'problem.authorMismatch': 'У одного из сообщений указан неверный автор; оно помечено.',
+
+	'composer.remaining':
+		'{count, plural, one {Остался # символ} few {Осталось # символа} many {Осталось # символов} other {Осталось # символа}} (в сообщении может быть до {max, number} символов).',
+	'message.you': 'Вы',
+	'message.saving': 'Сохраняется…',
+	'message.saved': 'Сохранено на устройстве',
+	'message.delivered': 'Отправлено',
+	'message.authorMismatch':
+		'Не удалось подтвердить, кто написал это сообщение. Прежде чем на него полагаться, уточните у отправителя.',
+
+	'composer.label': 'Сообщение',
+	'composer.placeholder': 'Напишите сообщение',
+	'composer.hint': 'Enter — отправить, Shift+Enter — новая строка.',
+	'composer.send': 'Отправить',
+	'composer.readOnly':
+		'Писать здесь нельзя: Tend открыт в другой вкладке или окне. Пишите там.',
+	'composer.failed':
+		'Не удалось сохранить сообщение. Текст остался в поле — попробуйте ещё раз.',
+
+	'invite.open': 'Пригласить',
+	'invite.close': 'Закрыть',
+	'invite.title': 'Пригласить в беседу',
+	'invite.explain':
+		'Каждая ссылка — для одного человека. Отправьте её лично, например в SMS. Когда человек откроет ссылку, вы сверите короткий код и впустите его.',
+	'invite.create': 'Создать ссылку-приглашение',
+	'invite.creating': 'Создаём ссылку…',
+	'invite.failed': 'Не удалось создать ссылку-приглашение. Попробуйте ещё раз.',
+	'invite.linkLabel': 'Ссылка-приглашение',
+	'invite.share': 'Поделиться…',
+	'invite.copy': 'Копировать ссылку',
+	'invite.copied': 'Ссылка скопирована',
+	'invite.copyFailed': 'Здесь копирование недоступно. Выделите ссылку и скопируйте её.',
+	'invite.qrLabel':
+		'QR-код ссылки-приглашения. Отсканируйте его камерой телефона, чтобы открыть ссылку.',
+	'invite.expires': 'Действует до {date}',
+	'invite.stateOpen': 'Ещё не использована',
+	'invite.stateClaimed':
+		'Ссылкой уже воспользовались. Прежде чем впустить человека, сверьте код в его запросе.',
+	'invite.revoke': 'Отменить ссылку',
+	'invite.revoking': 'Отменяем…',
+	'invite.revokeFailed': 'Не удалось отменить ссылку. Попробуйте ещё раз.',
+	'invite.none': 'Открытых ссылок-приглашений нет.',
+
+	'request.title': '{name} хочет присоединиться.',
+	'request.askCode': 'Попросите назвать код:',
+	'request.onlyIfMatches': 'Впускайте, только если код совпадает.',
+	'request.admit': 'Впустить',
+	'request.decline': 'Отклонить',
+	'request.failed': 'Не получилось. Попробуйте ещё раз.',
+	'request.region': 'Запросы на вход',
+	'request.readOnly':
+		'Впустить человека можно только в той вкладке или окне, где в Tend можно писать.',
+
+	'join.pageTitle': 'Вход в беседу',
+	'home.pendingCancel': 'Перестать ждать',
+	'join.checking': 'Проверяем приглашение…',
+	'join.invited': '{inviter} приглашает вас в беседу «{title}»',
+	'join.invitedNoTitle': 'Вас пригласили в беседу',
+	'join.privacy':
+		'Сообщения в Tend защищены сквозным шифрованием и хранятся на этом устройстве только в зашифрованном виде.',
+	'join.nameLabel': 'Ваше имя',
+	'join.nameHint': 'Это имя увидят {inviter} и другие участники беседы.',
+	'join.nameHintGeneric': 'Это имя увидят другие участники беседы.',
+	'join.submit': 'Присоединиться',
+	'join.busy': 'Отправляем запрос…',
+	'join.failedAccept': 'Не удалось отправить запрос. Попробуйте ещё раз.',
+	'join.waiting': 'Ждём, пока {inviter} впустит вас.',
+	'join.waitingGeneric': 'Ждём, пока вас впустят.',
+	'join.yourCode': 'Если вас спросят, ваш код:',
+	'join.keepOpen': 'Не закрывайте эту страницу. Как только вас впустят, всё продолжится само.',
+	'join.admitted': 'Вас впустили. Открываем беседу…',
+	'join.someone': 'тот, кто вас пригласил',
+	'join.invalidTitle': 'Эта ссылка-приглашение не работает',
+	'join.invalidBody':
+		'Возможно, ссылка неполная или была изменена. Попросите того, кто вас пригласил, прислать новую.',
+	'join.expiredTitle': 'Срок действия приглашения истёк',
+	'join.expiredBody':
+		'Ссылки-приглашения действуют ограниченное время. Новую ссылку может прислать {inviter}.',
+	'join.claimedTitle': 'Этой ссылкой уже воспользовались',
+	'join.claimedBody':
+		'Каждая ссылка действует только для одного человека. Новую ссылку может прислать {inviter}.',
+	'join.revokedTitle': 'Это приглашение отменено',
+	'join.revokedBody':
+		'Если вы всё ещё хотите присоединиться, новую ссылку может прислать {inviter}.',
+	'join.offlineTitle': 'Сейчас нет связи с Tend',
+	'join.offlineBody':
+		'Проверьте, что устройство подключено к интернету. Tend продолжает попытки — больше ничего делать не нужно.',
+	'join.failedTitle': 'Что-то пошло не так',
+	'join.failedBody':
+		'Откройте ссылку-приглашение ещё раз. Если не получится, попросите прислать новую ссылку.',
+	'join.missingTitle': 'Откройте ссылку-приглашение ещё раз',
+	'join.missingBody':
+		'Ради вашей безопасности Tend убирает приглашение из адресной строки сразу после прочтения, поэтому эту страницу нельзя перезагрузить. Откройте ссылку ещё раз из полученного сообщения.',
+	'join.goHome': 'Перейти в Tend',
+
+	'settings.title': 'Настройки',
+	'settings.profile': 'Профиль',
+	'settings.name': 'Имя',
+	'settings.noName': 'Ещё не задано',
+	'settings.device': 'Это устройство',
+	'settings.deviceHint':
+		'Этот код обозначает ваше устройство. По нему собеседники могут убедиться, что это действительно вы.',
+	'settings.relay': 'Адрес сервера пересылки',
+	'settings.relayHint':
+		'Сервер передаёт ваши зашифрованные сообщения между устройствами, но прочитать их не может. Меняйте адрес, только если вас об этом попросили в вашей практике.',
+	'settings.relayEdit': 'Изменить адрес сервера',
+	'settings.relaySave': 'Сохранить адрес',
+	'settings.relaySaving': 'Сохраняем…',
+	'settings.relayCancel': 'Отмена',
+	'settings.relayInvalid': 'Введите адрес, который начинается с wss:// или ws://.',
+	'settings.relayFailed':
+		'Не удалось изменить адрес сервера. Проверьте его и попробуйте ещё раз.',
+	'settings.relaySaved': 'Адрес сервера сохранён.',
+	'settings.protectionTitle': 'Защита',
+	'settings.notProtectedTitle': 'Это устройство не защищено парольной фразой',
+	'settings.notProtectedBody':
+		'Ваши беседы хранятся в зашифрованном виде, но ключ к ним лежит в этом браузере. Любой, кто может открыть этот профиль браузера на этом устройстве, может прочитать ваши беседы.',
+	'settings.notProtectedAdvice':
+		'А пока включите на устройстве блокировку экрана и не давайте никому пользоваться вашим профилем браузера.',
+	'settings.notProtectedComing':
+		'Защита парольной фразой появится в одном из следующих обновлений.',
+	'settings.protected':
+		'Это устройство защищено парольной фразой. Прочитать беседы можно только после её ввода.',
+	'settings.storageTitle': 'Хранилище',
+	'settings.storagePersistent':
+		'Браузер сохраняет данные Tend на этом устройстве, даже когда заканчивается место.',
+	'settings.storageNotPersistent':
+		'Браузер может удалить данные Tend, если на устройстве закончится место. Чтобы этого не случилось, обычно достаточно добавить Tend на главный экран.',
+
+	'settings.languageTitle': 'Язык',
+	'settings.languageLabel': 'Язык приложения',
+	'settings.languageHint':
+		'Меняет язык кнопок и подсказок Tend на этом устройстве. Сообщения показываются так, как их написали.'
+} as const satisfies Record<StringKey, string>;
