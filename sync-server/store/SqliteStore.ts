@@ -129,14 +129,16 @@ export class SqliteStore implements Store {
 		return this.#db.transaction(() => {
 			const next = new Map<string, number>();
 			return entries.map(({ doc, id, bytes }): StoredEntryResult => {
-				const existing = this.#stmt.findEntry.get(doc, id) as { seq: number } | undefined;
-				if (existing) return { seq: existing.seq, dup: true };
-
+				// Insert first: a retry (same id) is rare, so the lookup runs only when the
+				// unique (doc, id) index turned the insert away.
 				const key = keyOf(doc);
 				const seq = (next.get(key) ?? this.lastSeq(doc)) + 1;
-				next.set(key, seq);
-				this.#stmt.insertEntry.run(doc, seq, id, bytes);
-				return { seq, dup: false };
+				if (this.#stmt.insertEntry.run(doc, seq, id, bytes).changes === 1) {
+					next.set(key, seq);
+					return { seq, dup: false };
+				}
+				const existing = this.#stmt.findEntry.get(doc, id) as { seq: number };
+				return { seq: existing.seq, dup: true };
 			});
 		})();
 	}
@@ -275,7 +277,9 @@ function prepareStatements(db: Database.Database) {
 		insertEpoch: db.prepare('INSERT INTO epochs (doc, n, record) VALUES (?, ?, ?)'),
 
 		findEntry: db.prepare('SELECT seq FROM entries WHERE doc = ? AND id = ?'),
-		insertEntry: db.prepare('INSERT INTO entries (doc, seq, id, bytes) VALUES (?, ?, ?, ?)'),
+		insertEntry: db.prepare(
+			'INSERT INTO entries (doc, seq, id, bytes) VALUES (?, ?, ?, ?) ON CONFLICT (doc, id) DO NOTHING'
+		),
 		readEntries: db.prepare(
 			'SELECT seq, bytes FROM entries WHERE doc = ? AND seq > ? ORDER BY seq'
 		),
