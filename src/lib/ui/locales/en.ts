@@ -183,6 +183,7 @@ export const en = {
 		'For your safety, Tend removes the invite from the address bar as soon as it is read, so this page cannot be reloaded. Open the link again from the message you received.',
 	'join.goHome': 'Go to Tend',
 
+	'settings.version': 'Tend version {build}',
 	'settings.title': 'Settings',
 	'settings.profile': 'You',
 	'settings.name': 'Display name',
