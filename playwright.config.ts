@@ -1,4 +1,5 @@
 import { defineConfig } from '@playwright/test';
+import { chromiumArgs, chromiumPath } from './tests/e2e/chromium.js';
 
 /**
  * Browser tests drive Debian's Chromium (never a downloaded browser: TOOLCHAIN.md). Each test
@@ -13,22 +14,14 @@ export default defineConfig({
 	timeout: 120_000,
 	expect: { timeout: 20_000 },
 	retries: 0,
-	reporter: process.env.CI ? [['list']] : [['list']],
+	reporter: [['list']],
 	outputDir: 'test-results',
 	use: {
 		browserName: 'chromium',
 		trace: 'retain-on-failure',
 		launchOptions: {
-			executablePath: '/usr/bin/chromium',
-			args: [
-				'--no-sandbox',
-				'--disable-gpu',
-				'--disable-quic',
-				'--no-first-run',
-				'--disable-background-networking',
-				'--disable-component-update',
-				'--disable-sync'
-			]
+			executablePath: chromiumPath,
+			args: chromiumArgs
 		}
 	}
 });

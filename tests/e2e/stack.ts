@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { startAppServer } from '../../scripts/serveApp.js';
 import { RelayProcess } from '../helpers/relayProcess.js';
 import { TcpProxy } from '../helpers/tcpProxy.js';
+import { chromiumArgs, chromiumPath } from './chromium.js';
 
 /**
  * Everything one browser test needs, on 127.0.0.1: a real relay process, a TCP proxy the test
@@ -47,15 +48,6 @@ export async function startStack(): Promise<Stack> {
 	};
 }
 
-export const launchArgs = [
-	'--no-sandbox',
-	'--disable-gpu',
-	'--disable-quic',
-	'--no-first-run',
-	'--disable-background-networking',
-	'--disable-component-update',
-	'--disable-sync'
-];
 
 export interface PersonOptions {
 	/** The browser's language (`navigator.languages`, `Intl`), e.g. `ru-RU`; else Chromium's. */
@@ -68,8 +60,8 @@ export async function openPerson(
 ): Promise<{ context: BrowserContext; page: Page; dir: string }> {
 	const dir = mkdtempSync(join(tmpdir(), 'tend-profile-'));
 	const context = await chromium.launchPersistentContext(dir, {
-		executablePath: '/usr/bin/chromium',
-		args: launchArgs,
+		executablePath: chromiumPath,
+		args: chromiumArgs,
 		viewport: { width: 1024, height: 768 },
 		...(options.locale ? { locale: options.locale } : {})
 	});
