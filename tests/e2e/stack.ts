@@ -48,7 +48,6 @@ export async function startStack(): Promise<Stack> {
 	};
 }
 
-
 export interface PersonOptions {
 	/** The browser's language (`navigator.languages`, `Intl`), e.g. `ru-RU`; else Chromium's. */
 	locale?: string;
