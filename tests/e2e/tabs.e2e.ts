@@ -65,6 +65,13 @@ test('a second tab writes through the leader, and takes over when the leader clo
 			'Done: left a voicemail.'
 		]);
 
+		// An unsent draft survives a reload (kept sealed, like everything else on the device).
+		await second.getByTestId('composer-input').fill('Draft: ask about the sleep diary');
+		await second.waitForTimeout(800);
+		await second.reload();
+		await expect(second.getByTestId('composer-input')).toHaveValue('Draft: ask about the sleep diary');
+		await second.getByTestId('composer-input').fill('');
+
 		// A conversation this device doesn't hold says so instead of loading forever.
 		await second.goto(`${stack.appUrl}/c/not-a-conversation-on-this-device`);
 		await expect(second.getByTestId('conversation-missing')).toBeVisible({ timeout: 15_000 });

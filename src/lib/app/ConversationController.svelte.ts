@@ -28,6 +28,8 @@ import type {
 export class ConversationController implements ConversationHandle {
 	view = $state.raw<ConversationView | undefined>(undefined);
 	missing = $state(false);
+	draft = $state('');
+	#draftTimer: ReturnType<typeof setTimeout> | undefined;
 	#app: RealTendApp;
 	#docKey: string;
 	#saving = new Set<string>();
@@ -65,10 +67,45 @@ export class ConversationController implements ConversationHandle {
 		source.handle.on('change', listener);
 		this.#unsubscribe.push(() => source.handle.off('change', listener));
 		await this.#loadInvites();
+		await this.#loadDraft();
 		this.#recompute();
 	}
 
+	#draftKey(): string[] {
+		return ['tend', 'draft', this.#docKey];
+	}
+
+	async #loadDraft(): Promise<void> {
+		const bytes = await this.#app.runtime?.store.load(this.#draftKey());
+		if (bytes) this.draft = new TextDecoder().decode(bytes);
+	}
+
+	saveDraft(text: string): void {
+		if (this.#closed || text === this.#pendingDraft) return;
+		this.#pendingDraft = text;
+		clearTimeout(this.#draftTimer);
+		this.#draftTimer = setTimeout(() => {
+			this.#draftTimer = undefined;
+			void this.#writeDraft(text);
+		}, 400);
+	}
+
+	#pendingDraft: string | undefined;
+
+	async #writeDraft(text: string): Promise<void> {
+		const store = this.#app.runtime?.store;
+		if (!store) return;
+		if (text) await store.write([{ key: this.#draftKey(), data: new TextEncoder().encode(text) }], []);
+		else await store.write([], [this.#draftKey()]);
+	}
+
 	close(): void {
+		// A draft typed in the last moment before leaving is still kept.
+		if (this.#draftTimer) {
+			clearTimeout(this.#draftTimer);
+			this.#draftTimer = undefined;
+			void this.#writeDraft(this.#pendingDraft ?? '');
+		}
 		this.#closed = true;
 		clearTimeout(this.#timer);
 		for (const stop of this.#unsubscribe) stop();
@@ -194,6 +231,10 @@ export class ConversationController implements ConversationHandle {
 
 	async send(text: string): Promise<void> {
 		if (text.length === 0) return;
+		clearTimeout(this.#draftTimer);
+		this.#draftTimer = undefined;
+		this.#pendingDraft = '';
+		void this.#writeDraft('');
 		if (text.length > MAX_MESSAGE_LENGTH) {
 			throw new Error(`A message can be at most ${MAX_MESSAGE_LENGTH} characters.`);
 		}

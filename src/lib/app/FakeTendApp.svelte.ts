@@ -381,6 +381,11 @@ class FakeConversationHandle implements ConversationHandle {
 	#loaded = $state(false);
 
 	missing: boolean = $derived.by(() => this.#loaded && !this.#app.find(this.#id));
+	draft = '';
+
+	saveDraft(text: string): void {
+		this.draft = text;
+	}
 
 	view: ConversationView | undefined = $derived.by(() => {
 		const c = this.#loaded ? this.#app.find(this.#id) : undefined;

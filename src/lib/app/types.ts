@@ -82,6 +82,10 @@ export interface ConversationHandle {
 	readonly view: ConversationView | undefined;
 	/** This device doesn't hold a conversation with this id (a wrong or old link). */
 	readonly missing: boolean;
+	/** The unsent text kept for this conversation ('' if none); sealed on this device. */
+	readonly draft: string;
+	/** Keeps the unsent text (debounced); '' forgets it. */
+	saveDraft(text: string): void;
 	send(text: string): Promise<void>;
 	createInvite(): Promise<InviteView>;
 	revokeInvite(inviteId: string): Promise<void>;
