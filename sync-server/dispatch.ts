@@ -9,6 +9,7 @@ import * as docs from './handlers/docs.js';
 import * as entries from './handlers/entries.js';
 import * as invites from './handlers/invites.js';
 import * as mail from './handlers/mail.js';
+import * as snapshots from './handlers/snapshots.js';
 import { hello, ping } from './handlers/session.js';
 import { logId } from './log.js';
 
@@ -31,7 +32,9 @@ const HANDLERS: { [T in RequestType]: Handler<T> } = {
 	'invite.close': invites.close,
 	'mail.send': mail.send,
 	'mail.fetch': mail.fetch,
-	'mail.ack': mail.ack
+	'mail.ack': mail.ack,
+	'snap.put': snapshots.put,
+	'snap.get': snapshots.get
 };
 
 /** Set by the relay while it shuts down: frames still arriving are refused, not half-handled. */

@@ -16,6 +16,7 @@ import type {
 	StoredEntry,
 	StoredEntryResult,
 	StoredInvite,
+	StoredSnapshot,
 	StoreSettings
 } from './Store.js';
 
@@ -259,6 +260,17 @@ export class SqliteStore implements Store {
 		})();
 	}
 
+	// Snapshots
+
+	putSnapshot(doc: Uint8Array, upTo: number, bytes: Uint8Array): boolean {
+		return this.#stmt.putSnapshot.run(doc, upTo, bytes).changes === 1;
+	}
+
+	getSnapshot(doc: Uint8Array): StoredSnapshot | undefined {
+		const row = this.#stmt.getSnapshot.get(doc) as { up_to: number; bytes: Uint8Array } | undefined;
+		return row && { upTo: row.up_to, bytes: row.bytes };
+	}
+
 	close(): void {
 		this.#db.close();
 	}
@@ -310,6 +322,13 @@ function prepareStatements(db: Database.Database) {
 		fetchMail: db.prepare(
 			'SELECT id, envelope FROM mailbox WHERE recipient = ? ORDER BY id'
 		),
-		ackMail: db.prepare('DELETE FROM mailbox WHERE id = ? AND recipient = ?')
+		ackMail: db.prepare('DELETE FROM mailbox WHERE id = ? AND recipient = ?'),
+
+		putSnapshot: db.prepare(
+			`INSERT INTO snapshots (doc, up_to, bytes) VALUES (?, ?, ?)
+			ON CONFLICT (doc) DO UPDATE SET up_to = excluded.up_to, bytes = excluded.bytes
+			WHERE excluded.up_to > snapshots.up_to`
+		),
+		getSnapshot: db.prepare('SELECT up_to, bytes FROM snapshots WHERE doc = ?')
 	};
 }

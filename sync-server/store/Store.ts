@@ -64,7 +64,21 @@ export interface Store {
 	/** Deletes those of `ids` that belong to `recipient`; returns how many were deleted. */
 	ackMail(recipient: Uint8Array, ids: number[]): number;
 
+	/**
+	 * Stores a snapshot entry covering the log up to `upTo`, replacing the stored one only if
+	 * `upTo` is larger. False when a snapshot at least as recent is already stored. The log is
+	 * never compacted: devices can always fall back to it (SECURITY-RULES.md, rule 14).
+	 */
+	putSnapshot(doc: Uint8Array, upTo: number, bytes: Uint8Array): boolean;
+	/** The latest snapshot of the document, if any. */
+	getSnapshot(doc: Uint8Array): StoredSnapshot | undefined;
+
 	close(): void;
+}
+
+export interface StoredSnapshot {
+	upTo: number;
+	bytes: Uint8Array;
 }
 
 export interface StoreSettings {

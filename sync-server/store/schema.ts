@@ -1,11 +1,12 @@
 /**
- * The relay's SQLite schema, version 1 (kept in `PRAGMA user_version`).
+ * The relay's SQLite schema, version 2 (kept in `PRAGMA user_version`). Version 2 added the
+ * `snapshots` table; every statement is `IF NOT EXISTS`, so a version-1 database upgrades in place.
  *
  * Only what the relay needs is stored: public keys, signed records and ciphertext. Entries carry
  * no timestamp (timing is visible to the relay as it happens, but need not be kept), and
  * document ids are the random-looking hashes of their genesis records.
  */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 export const SCHEMA_SQL = `
 CREATE TABLE IF NOT EXISTS documents (
@@ -51,4 +52,10 @@ CREATE TABLE IF NOT EXISTS mailbox (
 	envelope BLOB NOT NULL
 );
 CREATE INDEX IF NOT EXISTS mailbox_by_recipient ON mailbox (recipient, id);
+
+CREATE TABLE IF NOT EXISTS snapshots (
+	doc BLOB PRIMARY KEY,
+	up_to INTEGER NOT NULL CHECK (up_to >= 1),
+	bytes BLOB NOT NULL
+);
 `;

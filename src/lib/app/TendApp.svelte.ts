@@ -64,6 +64,19 @@ export interface DocSource {
 	sync?: DocSync;
 }
 
+/**
+ * The leader tab's source follows the sync's handle, which is replaced when a distrusted
+ * snapshot is discarded (SECURITY-RULES.md rule 14).
+ */
+function syncSource(sync: DocSync): DocSource {
+	return {
+		get handle() {
+			return sync.handle;
+		},
+		sync
+	};
+}
+
 export interface Runtime {
 	repo: Repo;
 	store: EncryptedStorageAdapter;
@@ -292,7 +305,7 @@ export class RealTendApp implements TendApp {
 				const sync = await DocSync.load(runtime.ctx, fromBase64Url(docKey));
 				if (!sync) return;
 				runtime.engine.add(sync);
-				this.#sources.set(docKey, { handle: sync.handle, sync });
+				this.#sources.set(docKey, syncSource(sync));
 			} else {
 				const localId = await DocSync.peekLocalId(runtime.store, docKey);
 				if (!localId) return;
@@ -392,7 +405,7 @@ export class RealTendApp implements TendApp {
 			title,
 			creatorName: runtime.device.name
 		});
-		this.#sources.set(sync.docKey, { handle: sync.handle, sync });
+		this.#sources.set(sync.docKey, syncSource(sync));
 		engine.add(sync);
 		await this.#addToIndex(sync.docKey);
 		this.#refreshSummaries();
@@ -423,7 +436,7 @@ export class RealTendApp implements TendApp {
 	}
 
 	async #admitted(sync: DocSync, join: PendingJoin): Promise<void> {
-		this.#sources.set(sync.docKey, { handle: sync.handle, sync });
+		this.#sources.set(sync.docKey, syncSource(sync));
 		await this.#addToIndex(sync.docKey);
 		await this.#refreshPendingJoins();
 		this.#refreshSummaries();

@@ -54,7 +54,11 @@ export const requestSchemas = {
 	'invite.pending': {},
 	'mail.send': { to: 'key32', envelope: 'bytes' },
 	'mail.fetch': {},
-	'mail.ack': { ids: 'uints' }
+	'mail.ack': { ids: 'uints' },
+	/** An administering device stores a snapshot entry covering the log up to seq `upTo`. */
+	'snap.put': { doc: 'key32', upTo: 'uint', entry: 'bytes' },
+	/** The latest snapshot of a document: `ok { upTo, entry }`, or `ok {}` when there is none. */
+	'snap.get': { doc: 'key32' }
 } as const satisfies Record<string, Schema>;
 
 /** Frames the relay sends without being asked (besides answers). */

@@ -6,7 +6,7 @@ import { deriveAccessKey, deriveContentKey } from '../crypto/documentKeys.js';
 import { MAX_ENTRY_PAYLOAD, openEntry, sealEntry, type EntryAuthor } from '../crypto/entry.js';
 import { equalBytes, toBase64Url, toHex } from '../protocol/bytes.js';
 import { decodeCbor, encodeCbor } from '../protocol/cbor.js';
-import { EntryKind, entryId } from '../protocol/entry.js';
+import { EntryKind, entryId, type EntryHeader } from '../protocol/entry.js';
 import type { Item } from '../protocol/frames.js';
 import {
 	isListed,
@@ -16,6 +16,12 @@ import {
 	type EpochState
 } from '../protocol/records.js';
 import { SerialQueue, type SealedStore } from './SealedStore.js';
+import {
+	decodeSnapshotPayload,
+	encodeSnapshotPayload,
+	SNAPSHOT_EVERY,
+	type SnapshotPayload
+} from './snapshot.js';
 
 /**
  * Sync of one document with the relay's log, independent of the transport: local changes
@@ -49,6 +55,17 @@ interface DocState {
 	/** The relay has accepted the genesis record. */
 	registered: boolean;
 	nextOutbox: number;
+	/** Log seq covered by the last snapshot this device uploaded or loaded (rule 14). */
+	snapshotAt?: number;
+	/** Last counter used for snapshot entries: their own space, as the header's kind differs. */
+	snapshotCounter?: number;
+	/**
+	 * Counters of a loaded snapshot whose continuation hasn't shown in the tail yet. The first
+	 * tail entry of each key must carry the next counter and apply on top of the snapshot.
+	 */
+	tail?: Record<string, number>;
+	/** A snapshot was distrusted: this device catches up from the full log and loads none. */
+	noSnapshot?: boolean;
 }
 
 export interface OutboxItem {
@@ -62,7 +79,9 @@ export interface OutboxItem {
 export type DocProblem =
 	| { kind: 'unverified'; count: number }
 	| { kind: 'withheld'; author: string }
-	| { kind: 'missing-history'; author: string };
+	| { kind: 'missing-history'; author: string }
+	/** A loaded snapshot left entries out; the device read the full log instead (rule 14). */
+	| { kind: 'bad-snapshot' };
 
 export interface DocSyncEvents {
 	/** New entries were added to the outbox. */
@@ -72,6 +91,10 @@ export interface DocSyncEvents {
 	problem: (problem: DocProblem) => void;
 	/** The chain gained an epoch this device didn't hold; the engine should fetch it. */
 	'need-chain': () => void;
+	/** The Automerge handle was replaced (a distrusted snapshot was discarded). */
+	handle: () => void;
+	/** The cursor went back (to 0, after a distrusted snapshot): subscribe again from it. */
+	resubscribe: () => void;
 }
 
 export interface DocSyncContext {
@@ -100,12 +123,14 @@ interface Verified {
 	bytes: Uint8Array;
 	changes: Uint8Array[];
 	hashes: string[];
+	/** The first entry of its author after a loaded snapshot: it must apply on top of it. */
+	firstTail?: boolean;
 }
 
 export class DocSync extends EventEmitter<DocSyncEvents> {
 	readonly doc: Uint8Array;
 	readonly docKey: string;
-	readonly handle: DocHandle<unknown>;
+	#handle: DocHandle<unknown>;
 	#ctx: DocSyncContext;
 	#state: DocState;
 	#epochs: EpochState[];
@@ -119,6 +144,10 @@ export class DocSync extends EventEmitter<DocSyncEvents> {
 	#waiting = 0;
 	/** Ids of entries sealed here since start-up whose echo from the relay hasn't come back. */
 	#sealed = new Set<string>();
+	/** Log entries verified since start-up (tests check that a snapshot spared the rest). */
+	#processed = 0;
+	/** The tail contradicted the loaded snapshot; the next step discards it. */
+	#distrusted = false;
 
 	private constructor(
 		ctx: DocSyncContext,
@@ -133,7 +162,15 @@ export class DocSync extends EventEmitter<DocSyncEvents> {
 		this.docKey = toBase64Url(doc);
 		this.#state = state;
 		this.#epochs = epochs;
-		this.handle = handle;
+		this.#handle = handle;
+	}
+
+	/**
+	 * The local Automerge document. It is replaced (with a `handle` event) only when a loaded
+	 * snapshot is distrusted and its content discarded.
+	 */
+	get handle(): DocHandle<unknown> {
+		return this.#handle;
 	}
 
 	// ----- Creating and loading -------------------------------------------------------------
@@ -332,8 +369,11 @@ export class DocSync extends EventEmitter<DocSyncEvents> {
 			const heads = A.getHeads(doc);
 			if (sameHeads(heads, this.#state.pushedHeads)) return 0;
 
+			// After a distrusted snapshot was discarded, pushed heads may name changes the new
+			// document doesn't hold (yet); own changes since the rest are sealed again (no-ops).
+			const since = this.#state.pushedHeads.filter((h) => A.hasHeads(doc, [h]));
 			const own: { bytes: Uint8Array; actor: string; start: number; end: number }[] = [];
-			for (const change of A.getChangesSince(doc, this.#state.pushedHeads)) {
+			for (const change of A.getChangesSince(doc, since)) {
 				const decoded = A.decodeChange(change);
 				if (!this.#state.myActors.includes(decoded.actor) && !this.#adoptTabActor(decoded)) {
 					continue;
@@ -457,12 +497,19 @@ export class DocSync extends EventEmitter<DocSyncEvents> {
 			for (const item of fresh) {
 				// The relay echoes this device's own entries: their changes are already here.
 				if (this.#sealed.size > 0 && this.#sealed.delete(toBase64Url(entryId(item.b)))) continue;
+				this.#processed++;
 				const result = this.#verify(item.seq, item.b);
 				if (result === 'unknown-epoch' || result === 'park') parked.push(item.b);
 				else if (result) verified.push(result);
 				needChain ||= result === 'unknown-epoch';
 			}
+			if (this.#distrusted) return this.#discardSnapshot();
 			const waiting = await this.#apply(verified);
+			// The first entry of an author after the snapshot continues its counter, so what it
+			// depends on is in the snapshot or in the tail: if it can't apply, something was left out.
+			if (verified.some((v) => v.firstTail && waiting.includes(v.bytes))) {
+				return this.#discardSnapshot();
+			}
 
 			const puts = [...waiting, ...parked].map((bytes) => ({
 				key: inboxKey(this.docKey, entryId(bytes)),
@@ -478,13 +525,17 @@ export class DocSync extends EventEmitter<DocSyncEvents> {
 			if (puts.length > 1) this.#inboxNonEmpty = true;
 			// What arrived may be what parked entries were waiting for.
 			if (this.#inboxNonEmpty && verified.length > 0) await this.#retryInboxNow();
+			if (this.#distrusted) return this.#discardSnapshot();
 			if (needChain) this.emit('need-chain');
 		});
 	}
 
 	/** Applies entries parked in the inbox whose dependencies may have arrived since. */
 	retryInbox(): Promise<void> {
-		return this.#queue.run(() => this.#retryInboxNow());
+		return this.#queue.run(async () => {
+			await this.#retryInboxNow();
+			if (this.#distrusted) await this.#discardSnapshot();
+		});
 	}
 
 	async #retryInboxNow(): Promise<void> {
@@ -498,6 +549,7 @@ export class DocSync extends EventEmitter<DocSyncEvents> {
 			const removes: string[][] = [];
 			for (const { key, data } of parked) {
 				const result = data ? this.#verify(0, data) : undefined;
+				if (this.#distrusted) return;
 				if (result === 'unknown-epoch' || result === 'park') continue;
 				if (result) verified.push({ key, entry: result });
 				else removes.push(key);
@@ -522,11 +574,7 @@ export class DocSync extends EventEmitter<DocSyncEvents> {
 	 * chain or an earlier entry arrives; undefined if it is rejected (and reported).
 	 */
 	#verify(seq: number, bytes: Uint8Array): Verified | 'unknown-epoch' | 'park' | undefined {
-		const opened = openEntry(bytes, this.doc, (epoch) => {
-			const state = this.#epochs[epoch];
-			const secret = state && this.#state.secrets[state.gen];
-			return secret && deriveContentKey(secret, this.doc, state.gen);
-		});
+		const opened = openEntry(bytes, this.doc, (epoch) => this.#contentKeyOf(epoch));
 		if (!opened.ok) {
 			if (opened.why === 'unknown-epoch') return 'unknown-epoch';
 			return this.#reject();
@@ -576,8 +624,33 @@ export class DocSync extends EventEmitter<DocSyncEvents> {
 			hashes.push(decoded.hash);
 		}
 		Object.assign(this.#state.actors, claims);
-		this.#noteCounter(`${toHex(author)}:${toHex(incarnation)}:${header.epoch}`, counter);
-		return { seq, id: entryId(bytes), bytes, changes, hashes };
+		const key = `${toHex(author)}:${toHex(incarnation)}:${header.epoch}`;
+		const firstTail = this.#checkTail(key, counter);
+		this.#noteCounter(key, counter);
+		return { seq, id: entryId(bytes), bytes, changes, hashes, firstTail };
+	}
+
+	#contentKeyOf(epoch: number): Uint8Array | undefined {
+		const state = this.#epochs[epoch];
+		const secret = state && this.#state.secrets[state.gen];
+		return secret ? deriveContentKey(secret, this.doc, state.gen) : undefined;
+	}
+
+	/**
+	 * The tail check of a loaded snapshot (rule 14): the first entry after it from each
+	 * author ‖ incarnation ‖ epoch it lists must carry the next counter. A gap means the
+	 * snapshot (or the relay) left entries out. Entries at or below the listed counter are
+	 * covered by the snapshot and apply as no-ops. Returns whether this is the first entry.
+	 */
+	#checkTail(key: string, counter: number): boolean {
+		const tail = this.#state.tail;
+		if (!tail || !Object.hasOwn(tail, key) || counter <= tail[key]) return false;
+		const last = tail[key];
+		delete tail[key];
+		// An author's retried push can land after a later one; that also ends up here, and costs
+		// a needless catch-up from the full log, never a wrong state.
+		if (counter !== last + 1) this.#distrusted = true;
+		return true;
 	}
 
 	#reject(): undefined {
@@ -650,6 +723,206 @@ export class DocSync extends EventEmitter<DocSyncEvents> {
 		return verified
 			.filter((v) => !refused.has(v) && !A.hasHeads(doc, v.hashes))
 			.map((v) => v.bytes);
+	}
+
+	// ----- Snapshots (rule 14) ----------------------------------------------------------------
+
+	/** Log entries verified since start-up (own echoes skipped unverified don't count). */
+	get processedCount(): number {
+		return this.#processed;
+	}
+
+	/**
+	 * Whether this device should upload a snapshot now: it administers the document, at least
+	 * {@link SNAPSHOT_EVERY} log entries arrived since the last one, and nothing is known to be
+	 * parked or missing ({@link makeSnapshot} checks the inbox again).
+	 */
+	get snapshotDue(): boolean {
+		return (
+			this.isAdmin(this.#ctx.author.device.publicKey) &&
+			this.#state.cursor - (this.#state.snapshotAt ?? 0) >= SNAPSHOT_EVERY &&
+			this.#waiting === 0 &&
+			this.withheldFrom().length === 0
+		);
+	}
+
+	/** A device that has read nothing of the log yet may start from a snapshot. */
+	get wantsSnapshot(): boolean {
+		return this.#state.cursor === 0 && !this.#state.snapshotAt && !this.#state.noSnapshot;
+	}
+
+	/**
+	 * Seals a snapshot of the document as it is, covering the log up to the cursor. The relay
+	 * takes it only from an administering device, and loaders ignore one whose author doesn't
+	 * administer its epoch. Returns undefined, and waits for the next {@link SNAPSHOT_EVERY}
+	 * entries, when the payload exceeds one entry: snapshots are an optimisation, and the full
+	 * log always works. Also undefined while entries wait in the inbox: a snapshot lists its
+	 * counters as complete, so it is made only from a complete log.
+	 */
+	makeSnapshot(): Promise<{ upTo: number; entry: Uint8Array } | undefined> {
+		return this.#queue.run(async () => {
+			await this.#retryInboxNow();
+			if (this.#inboxNonEmpty || this.withheldFrom().length > 0) return undefined;
+			await this.#ctx.repo.flush([this.localId]);
+			const doc = this.handle.doc() as A.Doc<unknown>;
+			const upTo = this.#state.cursor;
+			if (upTo === 0) return undefined;
+
+			const counters: Record<string, number> = {};
+			for (const [key, seen] of Object.entries(this.#state.seen)) counters[key] = seen.max;
+			// Own entries are skipped on their echo, so their counters come from the outbox side;
+			// an own entry sealed but not yet logged shows in the tail as covered.
+			const { device, incarnation } = this.#ctx.author;
+			const me = `${toHex(device.publicKey)}:${toHex(incarnation)}`;
+			for (const [epoch, counter] of Object.entries(this.#state.counters)) {
+				const key = `${me}:${epoch}`;
+				counters[key] = Math.max(counters[key] ?? 0, counter);
+			}
+			const payload = encodeSnapshotPayload({
+				heads: A.getHeads(doc),
+				upTo,
+				counters,
+				actors: { ...this.#state.actors },
+				doc: A.save(doc)
+			});
+			if (payload.length > MAX_ENTRY_PAYLOAD) {
+				this.#state.snapshotAt = upTo;
+				await this.#saveState();
+				return undefined;
+			}
+
+			// Rule 10: the counter is persisted before the entry is sealed.
+			const counter = (this.#state.snapshotCounter ?? 0) + 1;
+			this.#state.snapshotCounter = counter;
+			await this.#saveState();
+			const secret = this.secretOf(this.head.gen);
+			if (!secret) throw new Error('no secret for the current key generation');
+			const entry = sealEntry({
+				contentKey: deriveContentKey(secret, this.doc, this.head.gen),
+				kind: EntryKind.snapshot,
+				doc: this.doc,
+				epoch: this.head.n,
+				author: this.#ctx.author,
+				counter,
+				payload
+			});
+			return { upTo, entry };
+		});
+	}
+
+	/** The relay stored (or refused for good) the snapshot up to `upTo`. */
+	markSnapshot(upTo: number): Promise<void> {
+		return this.#queue.run(async () => {
+			this.#state.snapshotAt = Math.max(this.#state.snapshotAt ?? 0, upTo);
+			await this.#saveState();
+		});
+	}
+
+	/**
+	 * Loads a snapshot from the relay into a device that has read nothing of the log yet.
+	 * Ignored (false) unless it opens, is signed by an administrator of its epoch, covers the
+	 * `upTo` the relay named, holds its heads, and every actor of every change has a claim by a
+	 * writer. Then the cursor moves to `upTo`, and the tail check decides whether it stays
+	 * trusted (see {@link #checkTail}); if not, it is discarded and the full log is read.
+	 */
+	loadSnapshot(upTo: number, bytes: Uint8Array): Promise<boolean> {
+		return this.#queue.run(async () => {
+			if (!this.wantsSnapshot) return false;
+			const opened = this.#openSnapshot(upTo, bytes);
+			if (!opened) return false;
+			const { payload, changes } = opened;
+
+			this.handle.update((doc) => A.applyChanges(doc as A.Doc<unknown>, changes)[0]);
+			await this.#ctx.repo.flush([this.localId]);
+			Object.assign(this.#state.actors, payload.actors);
+			for (const [key, max] of Object.entries(payload.counters)) {
+				this.#state.seen[key] = { max, missing: [] };
+			}
+			this.#state.tail = { ...payload.counters };
+			this.#state.cursor = upTo;
+			this.#state.snapshotAt = upTo;
+			for (const seq of this.#received) if (seq <= upTo) this.#received.delete(seq);
+			await this.#saveState();
+			return true;
+		});
+	}
+
+	#openSnapshot(
+		upTo: number,
+		bytes: Uint8Array
+	): { header: EntryHeader; payload: SnapshotPayload; changes: Uint8Array[] } | undefined {
+		const opened = openEntry(bytes, this.doc, (epoch) => this.#contentKeyOf(epoch));
+		if (!opened.ok) return undefined;
+		const { header, author, payload: raw } = opened.entry;
+		if (header.kind !== EntryKind.snapshot) return undefined;
+		// Rule 14: only an administering device of the snapshot's epoch vouches for its content.
+		if (!isListed(this.#epochs[header.epoch].admins, author)) return undefined;
+		const payload = decodeSnapshotPayload(raw);
+		if (!payload || payload.upTo !== upTo || upTo === 0) return undefined;
+
+		let changes: Uint8Array[];
+		let actors: Set<string>;
+		try {
+			const loaded = A.load<unknown>(payload.doc);
+			if (!A.hasHeads(loaded, payload.heads)) return undefined;
+			changes = A.getAllChanges(loaded);
+			actors = new Set(A.getChangesMetaSince(loaded, []).map((meta) => meta.actor));
+		} catch {
+			return undefined;
+		}
+		// Rule 12: every actor is claimed, by a device that writes the document.
+		const writers = this.#epochs.slice(0, header.epoch + 1).flatMap((e) => e.writers);
+		for (const actor of actors) {
+			const device = payload.actors[actor];
+			if (!device || !isListed(writers, device)) return undefined;
+			const known = this.#state.actors[actor];
+			if (known && !equalBytes(known, device)) return undefined;
+		}
+		return { header, payload, changes };
+	}
+
+	/**
+	 * The tail contradicted the loaded snapshot: its content is dropped with the document (a
+	 * new, empty handle; this device's own changes are carried over), the cursor goes back to 0
+	 * and the full log is read again. Own entries echoed from the log are applied this time.
+	 */
+	async #discardSnapshot(): Promise<void> {
+		this.#distrusted = false;
+		const old = this.handle.doc() as A.Doc<unknown>;
+		const own = A.getAllChanges(old).filter((change) =>
+			this.#state.myActors.includes(A.decodeChange(change).actor)
+		);
+		let fresh = A.init<unknown>();
+		if (own.length > 0) fresh = A.applyChanges(fresh, own)[0];
+		const handle = this.#ctx.repo.import<unknown>(A.save(fresh));
+
+		const me = this.#ctx.author.device.publicKey;
+		const actors: Record<string, Uint8Array> = {};
+		for (const actor of this.#state.myActors) actors[actor] = me;
+		Object.assign(this.#state, {
+			localId: handle.documentId,
+			cursor: 0,
+			actors,
+			seen: {},
+			snapshotAt: 0,
+			noSnapshot: true
+		});
+		delete this.#state.tail;
+		this.#received.clear();
+		this.#sealed.clear();
+		this.#handle = handle;
+
+		await this.#ctx.repo.flush([handle.documentId]);
+		const parked = await this.#ctx.store.loadRange(['tend', 'inbox', this.docKey]);
+		await this.#ctx.store.write(
+			[{ key: stateKey(this.docKey), data: encodeCbor(this.#state) }],
+			parked.map((item) => item.key)
+		);
+		this.#inboxNonEmpty = false;
+		this.#waiting = 0;
+		this.emit('problem', { kind: 'bad-snapshot' });
+		this.emit('handle');
+		this.emit('resubscribe');
 	}
 
 	async #saveState(): Promise<void> {

@@ -91,6 +91,8 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
 	#inflight = new Set<string>();
 	#claims = new Map<string, JoinClaim[]>();
 	#pushScheduled = new Set<string>();
+	/** Documents whose snapshot is being made or uploaded. */
+	#snapshotting = new Set<string>();
 
 	constructor(params: SyncEngineParams) {
 		super();
@@ -152,12 +154,22 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
 		sync.on('acknowledged', changed);
 		sync.on('problem', (problem) => this.emit('problem', sync.docKey, problem));
 		sync.on('need-chain', () => void this.#refreshChain(sync));
-		sync.handle.on('change', () => {
+		const onChange = () => {
 			changed();
 			// A change can come from another tab of this device (over the BroadcastChannel):
 			// the leader seals it. Remote changes make this a cheap no-op.
 			this.schedulePush(sync);
+		};
+		let handle = sync.handle;
+		handle.on('change', onChange);
+		// A distrusted snapshot was discarded: follow the new handle and read the full log.
+		sync.on('handle', () => {
+			handle.off('change', onChange);
+			handle = sync.handle;
+			handle.on('change', onChange);
+			changed();
 		});
+		sync.on('resubscribe', () => void this.#resubscribe(sync));
 		// Own changes not yet sealed (a new document's first change, or a crash) go out now.
 		this.schedulePush(sync);
 		if (this.status === 'online') void this.#connectDoc(sync);
@@ -219,11 +231,59 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
 			}
 			const opened = await this.#open(sync);
 			if ((opened.head as number) > sync.head.n) await this.#refreshChain(sync);
+			if (sync.wantsSnapshot) await this.#loadSnapshot(sync);
 			this.#live.add(sync.docKey);
 			await this.connection.request('sub', { doc: sync.doc, after: sync.cursor });
 			await this.#sendOutbox(sync);
 		} catch {
 			// The connection dropped or the relay refused; the next reconnect tries again.
+		}
+	}
+
+	async #resubscribe(sync: DocSync): Promise<void> {
+		if (!this.#live.has(sync.docKey)) return;
+		await this.connection.request('sub', { doc: sync.doc, after: sync.cursor }).catch(() => {});
+	}
+
+	/**
+	 * A device that has read nothing of the document's log starts from the relay's snapshot, if
+	 * it verifies (rule 14); otherwise, or if there is none, from the start of the log.
+	 */
+	async #loadSnapshot(sync: DocSync): Promise<void> {
+		let answer: Record<string, unknown>;
+		try {
+			answer = await this.connection.request('snap.get', { doc: sync.doc });
+		} catch (error) {
+			// A relay that refuses (or predates) snapshots serves the full log.
+			if (error instanceof RelayError) return;
+			throw error;
+		}
+		const { upTo, entry } = answer;
+		if (!(entry instanceof Uint8Array) || !Number.isSafeInteger(upTo)) return;
+		await sync.loadSnapshot(upTo as number, entry);
+	}
+
+	/**
+	 * An administering device uploads a snapshot every `SNAPSHOT_EVERY` log entries (snapshot.ts). A
+	 * refusal other than a transient one counts as done, so it isn't retried on every batch.
+	 */
+	async #uploadSnapshot(sync: DocSync): Promise<void> {
+		const key = sync.docKey;
+		if (this.#snapshotting.has(key) || !this.#live.has(key)) return;
+		this.#snapshotting.add(key);
+		let upTo: number | undefined;
+		try {
+			const snapshot = await sync.makeSnapshot();
+			if (!snapshot) return;
+			upTo = snapshot.upTo;
+			await this.connection.request('snap.put', { doc: sync.doc, ...snapshot });
+			await sync.markSnapshot(upTo);
+		} catch (error) {
+			const transient =
+				!(error instanceof RelayError) || error.code === 'internal' || error.code === 'rate-limited';
+			if (!transient && upTo !== undefined) await sync.markSnapshot(upTo);
+		} finally {
+			this.#snapshotting.delete(key);
 		}
 	}
 
@@ -301,6 +361,7 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
 		} catch {
 			this.emit('problem', sync.docKey, { kind: 'unverified', count: sync.unverifiedCount });
 		}
+		if (sync.snapshotDue && this.status === 'online') void this.#uploadSnapshot(sync);
 	}
 
 	// ----- Invites, on the inviter's side ---------------------------------------------------
