@@ -174,6 +174,7 @@ export class ConversationController implements ConversationHandle {
 			const name = members[device]?.name ?? t('problem.someone');
 			problems.push(t('problem.withheld', { name }));
 		}
+		if (sync?.snapshotRefused) problems.push(t('problem.badSnapshot'));
 		if (sync && sync.waitingCount > 0) {
 			problems.push(t('problem.waiting'));
 		}

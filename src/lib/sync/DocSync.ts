@@ -687,6 +687,11 @@ export class DocSync extends EventEmitter<DocSyncEvents> {
 	}
 
 	/** Entries parked because an earlier entry they depend on hasn't arrived. */
+	/** A snapshot from the relay didn't add up and was refused (reported, full log used). */
+	get snapshotRefused(): boolean {
+		return this.#state.noSnapshot === true;
+	}
+
 	get waitingCount(): number {
 		return this.#waiting;
 	}

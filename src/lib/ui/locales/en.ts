@@ -93,6 +93,8 @@ export const en = {
 		'{count, plural, one {A message could not be verified and was not shown.} other {# messages could not be verified and were not shown.}}',
 	'problem.withheld': 'Some messages from {name} have not arrived yet.',
 	'problem.someone': 'someone',
+	'problem.badSnapshot':
+		'The server offered a shortcut to this conversation\'s history that did not add up. Tend ignored it and read the full history instead.',
 	'problem.waiting': 'Some messages are waiting for earlier ones that have not arrived yet.',
 	'problem.authorMismatch': 'A message claims an author who did not write it; it is marked.',
 
