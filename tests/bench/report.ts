@@ -39,9 +39,15 @@ export function higher(
 	return { figure, unit, tend, baseline, better: 'higher', goal };
 }
 
-/** A row where less is better (latency, time, CPU per item). */
-export function lower(figure: string, unit: string, tend: number, baseline: number): Row {
-	return { figure, unit, tend, baseline, better: 'lower' };
+/** A row where less is better (latency, time, CPU per item), with an optional goal. */
+export function lower(
+	figure: string,
+	unit: string,
+	tend: number,
+	baseline: number,
+	goal?: number
+): Row {
+	return { figure, unit, tend, baseline, better: 'lower', goal };
 }
 
 export function ratio(row: Row): number {

@@ -11,6 +11,7 @@ import {
 	catchUpSection,
 	cryptoSection,
 	endToEndSection,
+	openSection,
 	relaySection,
 	RELAY_ENV,
 	type BenchConfig,
@@ -32,11 +33,13 @@ import { round } from './stats.js';
  * 2. Catch-up: a device back after a week offline (5,000 entries in 20 documents) against a
  *    plain download of the same entries.
  * 3. Crypto: sealEntry / openEntry against raw XChaCha20-Poly1305.
+ * 4. Opening a long conversation: 20,000 messages (50,000 with TEND_BENCH_OPEN_LARGE=50000)
+ *    against 1,000: open time, memory, appending one message.
  *
  * Prints a table and writes `bench-results/results.json` (git-ignored). About 3 minutes on a
  * 2-core machine. Options:
  * - `--quick`: one short run of each, to try the bench out (~1 minute);
- * - `--only relay,e2e,catchup,crypto`: some sections only;
+ * - `--only relay,e2e,catchup,crypto,open`: some sections only (e.g. `--only open`);
  * - `--profile`: afterwards, untimed runs under the CPU profiler showing where the time goes
  *   in both relays, in Tend devices exchanging messages and in a device catching up.
  *
@@ -50,7 +53,10 @@ const FULL: BenchConfig = {
 	relay: { warmupMs: 500, measureMs: 2000, fixedRate: 2000, window: 64 },
 	e2e: { warmupMs: 1000, measureMs: 2000, window: 8 },
 	catchUp: { docs: 20, entriesPerDoc: 250 },
-	crypto: { loopMs: 250 }
+	crypto: { loopMs: 250 },
+	// 50,000 messages take ~5 minutes to build (each exchanged change costs more as the document
+	// grows); TEND_BENCH_OPEN_LARGE=50000 measures them anyway.
+	open: { small: 1000, large: Number(process.env.TEND_BENCH_OPEN_LARGE ?? 20_000), lastN: 50 }
 };
 
 const QUICK: BenchConfig = {
@@ -61,7 +67,7 @@ const QUICK: BenchConfig = {
 	crypto: { loopMs: 100 }
 };
 
-const SECTIONS = ['relay', 'e2e', 'catchup', 'crypto'] as const;
+const SECTIONS = ['relay', 'e2e', 'catchup', 'crypto', 'open'] as const;
 type SectionName = (typeof SECTIONS)[number];
 
 async function main(): Promise<void> {
@@ -119,6 +125,11 @@ async function main(): Promise<void> {
 		const crypto = cryptoSection(ctx);
 		sections.push(crypto.section);
 		raw.crypto = crypto.raw;
+	}
+	if (wants('open')) {
+		const open = await openSection(ctx);
+		sections.push(open.section);
+		raw.open = open.raw;
 	}
 	const durationS = since(started);
 	const profiles = values.profile ? await profilePass(ctx) : undefined;

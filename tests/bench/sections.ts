@@ -2,6 +2,13 @@ import { RelayProcess } from '../helpers/relayProcess.js';
 import { buildBacklog, deviceCatchUp, plainDownload, uploadBacklog } from './catchUp.js';
 import { runCryptoBench } from './cryptoBench.js';
 import { sealedTemplates } from './entryPool.js';
+import {
+	assertSameAsApp,
+	buildConversation,
+	measureOpen,
+	type BuiltConversation,
+	type OpenResult
+} from './longConversation.js';
 import { runMessageLoad, type MessageLoadResult } from './messageLoad.js';
 import { stockParticipants, tendParticipants, type Participants } from './participants.js';
 import { runRelayLoad, type LoadShape, type RelayLoadResult } from './relayLoad.js';
@@ -22,6 +29,8 @@ export interface BenchConfig {
 	e2e: { warmupMs: number; measureMs: number; window: number };
 	catchUp: { docs: number; entriesPerDoc: number };
 	crypto: { loopMs: number };
+	/** Section 4: conversation lengths (small one is the baseline) and messages shown. */
+	open: { small: number; large: number; lastN: number };
 }
 
 export interface SectionContext {
@@ -280,4 +289,70 @@ export function cryptoSection({ config }: SectionContext) {
 		]
 	};
 	return { section, raw: result };
+}
+
+// ----- 4. Opening a long conversation -----------------------------------------------------
+
+/** Section 4: opening a long conversation against a 1,000-message one. */
+export async function openSection({ config, texts, log }: SectionContext) {
+	const { small, large, lastN } = config.open;
+	assertSameAsApp(texts);
+	const built: BuiltConversation[] = [];
+	const results: OpenResult[] = [];
+	for (const count of [small, large]) {
+		log(`open: building ${count} messages`);
+		const conversation = await buildConversation(count, texts);
+		built.push(conversation);
+		log(`open: measuring ${count} messages (built in ${Math.round(conversation.buildMs)} ms)`);
+		results.push(await measureOpen(conversation, config.runs, lastN));
+		conversation.records = [];
+	}
+	const [s, l] = results;
+	const mid = (r: OpenResult, key: (run: OpenResult['runs'][number]) => number) =>
+		key(medianBy(r.runs, key));
+	const ratio = (key: (run: OpenResult['runs'][number]) => number) =>
+		[mid(l, key), mid(s, key)] as const;
+	const mb = (bytes: number) => bytes / 1e6;
+	const fmt = (n: number) => n.toLocaleString('en-US');
+	const describe = (b: BuiltConversation, r: OpenResult) =>
+		`${fmt(b.messages)}: stored ${round(b.storedBytes / 1e6)} MB sealed in ${r.parts.chunks} ` +
+		`chunk(s); decrypt ${round(r.parts.storageLoadMs)} ms, Automerge load ` +
+		`${round(r.parts.automergeLoadMs)} ms, readMessages ${round(r.parts.readAllMs)} ms, ` +
+		`built in ${Math.round(b.buildMs)} ms`;
+	const section: Section = {
+		title: `4. Opening a long conversation: ${fmt(large)} messages (Tend column) vs ${fmt(small)}`,
+		baseline: `the same kind of conversation with ${fmt(small)} messages; Tend/base is the cost ratio`,
+		notes: [
+			'One Automerge document (no period documents yet), one change per message, authors ' +
+				'alternating between two devices; saved by a Repo over EncryptedStorageAdapter + ' +
+				'MemoryBackend, opened in fresh Repos over the same records in a child process ' +
+				`(node --expose-gc); median of ${config.runs} warm runs.`,
+			`"open": repo.find(id) resolved + readMessages(handle.doc()); "open, last ${lastN}": ` +
+				`repo.find + readMessages over the last ${lastN} list items only.`,
+			'memory: first open in a fresh process, result held, after gc; heap+external ' +
+				'(includes array buffers) and rss (includes the WebAssembly memory).',
+			`where the time goes (outside the Repo): ${describe(built[0], s)}; ${describe(built[1], l)}.`
+		],
+		rows: [
+			lower('open: find + all messages', 'ms', ...ratio((r) => r.openAllMs), 1.3),
+			lower(`open: find + last ${lastN} messages`, 'ms', ...ratio((r) => r.openLastMs), 1.3),
+			lower('repo.find(id) alone', 'ms', ...ratio((r) => r.findMs)),
+			lower('readMessages, all', 'ms', ...ratio((r) => r.readAllMs)),
+			lower('first open in a fresh process', 'ms', l.coldOpenMs, s.coldOpenMs),
+			lower('memory: heap + external', 'MB', mb(l.memory.heapPlusExternal), mb(s.memory.heapPlusExternal)),
+			lower('memory: rss', 'MB', mb(l.memory.rss), mb(s.memory.rss)),
+			lower('append 1 message: change + flush', 'ms', ...ratio((r) => r.appendMs)),
+			lower('append: handle.change alone', 'ms', ...ratio((r) => r.appendChangeMs))
+		]
+	};
+	const raw = {
+		built: built.map(({ messages, storedBytes, buildMs, documentId }) => ({
+			messages,
+			storedBytes,
+			buildMs,
+			documentId
+		})),
+		results
+	};
+	return { section, raw };
 }
