@@ -21,6 +21,7 @@ export const Tag = {
 	safetyCode: 'tend/safety-code/v1',
 	kdf: 'tend/kdf/v1',
 	storageKey: 'tend/storage-key/v1',
+	storageKeyWrap: 'tend/storage-key-wrap/v1',
 	payload: 'tend/payload/v1'
 } as const;
 export type Tag = (typeof Tag)[keyof typeof Tag];

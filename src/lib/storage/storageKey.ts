@@ -1,4 +1,4 @@
-import { randomBytes, Size, wipe } from '../crypto/primitives.js';
+import { randomBytes, Size, Tag, wipe } from '../crypto/primitives.js';
 import { readyCrypto } from '../crypto/sodium.js';
 import { utf8 } from '../protocol/bytes.js';
 
@@ -12,9 +12,9 @@ const IV_BYTES = 12;
 const GCM_TAG_BYTES = 16;
 /**
  * AES-GCM associated data, so the wrapped bytes can't be taken for any other use of the same
- * wrapping key. TODO: move into `Tag` in crypto/primitives.ts (owned by the crypto module).
+ * wrapping key.
  */
-const WRAP_CONTEXT = new Uint8Array(utf8.encode('tend/storage-key-wrap/v1'));
+const WRAP_CONTEXT = new Uint8Array(utf8.encode(Tag.storageKeyWrap));
 
 /** The key that seals this device's storage, and what protects it at rest. */
 export interface DeviceStorageKey {
