@@ -359,12 +359,11 @@ export class DocSync extends EventEmitter<DocSyncEvents> {
 
 	/**
 	 * Seals this device's changes since the last push into outbox entries (rule 11: only
-	 * changes whose actor this device claimed). Flushes the document first, so an entry never
+	 * changes whose actor this device claimed). Flushes the document before sealing, so an entry never
 	 * carries a change that isn't on disk here.
 	 */
 	commitLocal(): Promise<number> {
 		return this.#queue.run(async () => {
-			await this.#ctx.repo.flush([this.localId]);
 			const doc = this.handle.doc() as A.Doc<unknown>;
 			const heads = A.getHeads(doc);
 			if (sameHeads(heads, this.#state.pushedHeads)) return 0;
@@ -382,10 +381,11 @@ export class DocSync extends EventEmitter<DocSyncEvents> {
 				own.push({ bytes: change, actor: decoded.actor, start: decoded.startOp, end });
 			}
 			this.#state.pushedHeads = heads;
-			if (own.length === 0) {
-				await this.#saveState();
-				return 0;
-			}
+			// Only remote changes (the usual case on every applied batch): nothing to seal, and
+			// the new pushed heads ride along with the next state write; a restart before it
+			// just filters the same changes again.
+			if (own.length === 0) return 0;
+			await this.#ctx.repo.flush([this.localId]);
 
 			const epoch = this.head.n;
 			const secret = this.secretOf(this.head.gen);
