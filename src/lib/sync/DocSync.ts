@@ -359,8 +359,8 @@ export class DocSync extends EventEmitter<DocSyncEvents> {
 
 	/**
 	 * Seals this device's changes since the last push into outbox entries (rule 11: only
-	 * changes whose actor this device claimed). Flushes the document before sealing, so an entry never
-	 * carries a change that isn't on disk here.
+	 * changes whose actor this device claimed). Flushes the document before sealing, so an
+	 * entry never carries a change that isn't on disk here.
 	 */
 	commitLocal(): Promise<number> {
 		return this.#queue.run(async () => {
