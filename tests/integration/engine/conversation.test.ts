@@ -1,12 +1,11 @@
 import * as A from '@automerge/automerge';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { readyCrypto } from '../../../src/lib/crypto/sodium.js';
-import { appendMessage, readMessages, type ConversationDoc } from '../../../src/lib/model/conversation.js';
-import { toHex } from '../../../src/lib/protocol/bytes.js';
-import { deriveInviteKeys, openInviteInfo, safetyCode } from '../../../src/lib/protocol/invite.js';
+import type { ConversationDoc } from '../../../src/lib/model/conversation.js';
+import { safetyCode } from '../../../src/lib/protocol/invite.js';
 import { createConversation } from '../../../src/lib/sync/createConversation.js';
 import { DocSync } from '../../../src/lib/sync/DocSync.js';
-import type { PendingJoin } from '../../../src/lib/sync/SyncEngine.js';
+import { appendText, inviteAndAdmit, texts } from '../../helpers/engineFlow.js';
 import { nodeDevice, waitFor, type NodeDevice } from '../../helpers/nodeDevice.js';
 import { RelayProcess } from '../../helpers/relayProcess.js';
 
@@ -23,19 +22,8 @@ afterEach(async () => {
 	relay = undefined;
 });
 
-function texts(sync: DocSync): string[] {
-	return readMessages(sync.handle.doc() as A.Doc<ConversationDoc>).map((m) => m.text);
-}
-
 async function send(device: NodeDevice, sync: DocSync, text: string) {
-	await sync.change<ConversationDoc>((doc) =>
-		appendMessage(doc, {
-			id: crypto.randomUUID(),
-			author: toHex(device.ctx.author.device.publicKey),
-			sentAt: Date.now(),
-			text
-		})
-	);
+	await appendText(device, sync, text);
 	await device.ctx.repo.flush([sync.localId]);
 	device.engine.schedulePush(sync);
 }
@@ -56,34 +44,22 @@ async function invitedPair() {
 	client.engine.start();
 	await waitFor(() => therapist.engine.status === 'online' && client.engine.status === 'online');
 
-	const invite = await therapist.engine.createInvite(conversation, {
-		inviterName: 'Dr. Rivera',
-		title: 'Tuesday check-ins'
+	const { joined, request, info, keys } = await inviteAndAdmit(therapist, client, conversation, {
+		inviter: 'Dr. Rivera',
+		title: 'Tuesday check-ins',
+		client: 'Sam'
 	});
-	const keys = deriveInviteKeys(invite.secret);
-	const answer = await client.engine.connection.request('invite.get', { invite: invite.invite });
-	const info = openInviteInfo(keys, invite.invite, answer.info as Uint8Array);
-	expect(info?.inviterName).toBe('Dr. Rivera');
-
-	const admitted = new Promise<DocSync>((resolve) =>
-		client.engine.once('admitted', (sync) => resolve(sync))
-	);
-	const join: PendingJoin = { invite: invite.invite, secret: invite.secret, info: info!, name: 'Sam' };
-	await client.engine.claimInvite(join, client.box.publicKey);
-
-	const request = await waitFor(() => therapist.engine.claimsFor(conversation.docKey)[0]);
 	const clientCode = safetyCode(
 		keys,
-		info!.doc,
-		info!.inviter,
+		info.doc,
+		info.inviter,
 		client.ctx.author.device.publicKey,
 		client.box.publicKey
 	);
+	expect(info.inviterName).toBe('Dr. Rivera');
 	expect(request.name).toBe('Sam');
 	expect(request.safetyCode).toBe(clientCode);
 
-	await therapist.engine.admit(conversation, request.inviteId);
-	const joined = await admitted;
 	await waitFor(() => (joined.handle.doc() as ConversationDoc).title === 'Tuesday check-ins');
 	return { therapist, client, conversation, joined };
 }

@@ -1,13 +1,11 @@
-import * as A from '@automerge/automerge';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { randomBytes } from '../../../src/lib/crypto/primitives.js';
 import { readyCrypto } from '../../../src/lib/crypto/sodium.js';
-import { appendMessage, readMessages, type ConversationDoc } from '../../../src/lib/model/conversation.js';
-import { toHex } from '../../../src/lib/protocol/bytes.js';
-import { deriveInviteKeys, openInviteInfo } from '../../../src/lib/protocol/invite.js';
 import { createConversation } from '../../../src/lib/sync/createConversation.js';
 import type { DocSync } from '../../../src/lib/sync/DocSync.js';
 import { SNAPSHOT_EVERY } from '../../../src/lib/sync/snapshot.js';
-import type { PendingJoin } from '../../../src/lib/sync/SyncEngine.js';
+import { appendText, heads, inviteAndAdmit, texts } from '../../helpers/engineFlow.js';
+import { filesUnder, findInFiles } from '../../helpers/scanFiles.js';
 import { nodeDevice, waitFor, type NodeDevice } from '../../helpers/nodeDevice.js';
 import { RelayProcess } from '../../helpers/relayProcess.js';
 
@@ -30,23 +28,8 @@ afterEach(async () => {
 	relay = undefined;
 });
 
-function texts(sync: DocSync): string[] {
-	return readMessages(sync.handle.doc() as A.Doc<ConversationDoc>).map((m) => m.text);
-}
-
-function heads(sync: DocSync): string[] {
-	return [...A.getHeads(sync.handle.doc() as A.Doc<unknown>)].sort();
-}
-
 async function send(device: NodeDevice, sync: DocSync, text: string) {
-	await sync.change<ConversationDoc>((doc) =>
-		appendMessage(doc, {
-			id: crypto.randomUUID(),
-			author: toHex(device.ctx.author.device.publicKey),
-			sentAt: Date.now(),
-			text
-		})
-	);
+	await appendText(device, sync, text);
 	// One entry per message, as when someone types them one by one.
 	await sync.commitLocal();
 }
@@ -66,7 +49,9 @@ describe('snapshots through the real relay', () => {
 		client.engine.start();
 		await waitFor(() => therapist.engine.status === 'online' && client.engine.status === 'online');
 
-		for (let i = 0; i < 600; i++) await send(therapist, conversation, `message ${i}`);
+		for (let i = 0; i < 600; i++) {
+			await send(therapist, conversation, `Snapshot-era note number ${i}`);
+		}
 		await waitFor(() => conversation.outbox.length === 0 && conversation.cursor >= 600, 60_000, 'log');
 		const found = await waitFor(
 			async () => {
@@ -79,25 +64,30 @@ describe('snapshots through the real relay', () => {
 			'snapshot on the relay'
 		);
 		const stored = found!;
+
+		// The snapshot (the whole document, sealed) is on the relay, and no message text is. The
+		// positive control: an invite's `info` is stored as sent, so a marker sent there in clear
+		// must be found by the same scan.
+		const marker = `clear-control-${Date.now()}`;
+		await therapist.engine.connection.request('invite.create', {
+			invite: randomBytes(16),
+			authPk: randomBytes(32),
+			info: new TextEncoder().encode(marker),
+			expires: Date.now() + 60_000
+		});
+		const secrets = ['Snapshot-era note number 0', 'Snapshot-era note number 599', 'Dr. Rivera'];
+		const hits = findInFiles(filesUnder(relay.dataDir), [marker, ...secrets]);
+		expect(hits.has(marker)).toBe(true);
+		hits.delete(marker);
+		expect(Object.fromEntries(hits)).toEqual({});
 		expect(stored.upTo).toBeGreaterThanOrEqual(SNAPSHOT_EVERY);
 		const logLength = conversation.cursor;
 
-		// The client is invited and admitted, as in conversation.test.ts.
-		const invite = await therapist.engine.createInvite(conversation, {
-			inviterName: 'Dr. Rivera',
-			title: 'Tuesday check-ins'
+		const { joined } = await inviteAndAdmit(therapist, client, conversation, {
+			inviter: 'Dr. Rivera',
+			title: 'Tuesday check-ins',
+			client: 'Sam'
 		});
-		const keys = deriveInviteKeys(invite.secret);
-		const answer = await client.engine.connection.request('invite.get', { invite: invite.invite });
-		const info = openInviteInfo(keys, invite.invite, answer.info as Uint8Array)!;
-		const admitted = new Promise<DocSync>((resolve) =>
-			client.engine.once('admitted', (sync) => resolve(sync))
-		);
-		const join: PendingJoin = { invite: invite.invite, secret: invite.secret, info, name: 'Sam' };
-		await client.engine.claimInvite(join, client.box.publicKey);
-		const request = await waitFor(() => therapist.engine.claimsFor(conversation.docKey)[0]);
-		await therapist.engine.admit(conversation, request.inviteId);
-		const joined = await admitted;
 
 		await waitFor(
 			() => texts(joined).length === 600 && joined.cursor === logLength,

@@ -1,0 +1,66 @@
+import * as A from '@automerge/automerge';
+import { appendMessage, readMessages, type ConversationDoc } from '../../src/lib/model/conversation.js';
+import { toHex } from '../../src/lib/protocol/bytes.js';
+import { deriveInviteKeys, openInviteInfo, type InviteInfo, type InviteKeys } from '../../src/lib/protocol/invite.js';
+import type { DocSync } from '../../src/lib/sync/DocSync.js';
+import type { JoinClaim, PendingJoin } from '../../src/lib/sync/SyncEngine.js';
+import { waitFor, type NodeDevice } from './nodeDevice.js';
+
+/** Steps the engine-level integration tests share: reading, writing, inviting and admitting. */
+
+export function texts(sync: DocSync): string[] {
+	return readMessages(sync.handle.doc() as A.Doc<ConversationDoc>).map((m) => m.text);
+}
+
+export function heads(sync: DocSync): string[] {
+	return [...A.getHeads(sync.handle.doc() as A.Doc<unknown>)].sort();
+}
+
+/** Appends a message as `device` would from its composer (the caller decides when it is pushed). */
+export async function appendText(device: NodeDevice, sync: DocSync, text: string): Promise<void> {
+	await sync.change<ConversationDoc>((doc) =>
+		appendMessage(doc, {
+			id: crypto.randomUUID(),
+			author: toHex(device.ctx.author.device.publicKey),
+			sentAt: Date.now(),
+			text
+		})
+	);
+}
+
+export interface Admission {
+	joined: DocSync;
+	request: JoinClaim;
+	info: InviteInfo;
+	keys: InviteKeys;
+}
+
+/**
+ * The invite round trip through the relay: the therapist invites, the client reads the sealed
+ * invite and claims it, the therapist sees the request and lets the client in.
+ */
+export async function inviteAndAdmit(
+	therapist: NodeDevice,
+	client: NodeDevice,
+	conversation: DocSync,
+	names: { inviter: string; title: string; client: string }
+): Promise<Admission> {
+	const invite = await therapist.engine.createInvite(conversation, {
+		inviterName: names.inviter,
+		title: names.title
+	});
+	const keys = deriveInviteKeys(invite.secret);
+	const answer = await client.engine.connection.request('invite.get', { invite: invite.invite });
+	const info = openInviteInfo(keys, invite.invite, answer.info as Uint8Array);
+	if (!info) throw new Error('the invite details did not open');
+
+	const admitted = new Promise<DocSync>((resolve) =>
+		client.engine.once('admitted', (sync) => resolve(sync))
+	);
+	const join: PendingJoin = { invite: invite.invite, secret: invite.secret, info, name: names.client };
+	await client.engine.claimInvite(join, client.box.publicKey);
+
+	const request = await waitFor(() => therapist.engine.claimsFor(conversation.docKey)[0]);
+	await therapist.engine.admit(conversation, request.inviteId);
+	return { joined: await admitted, request, info, keys };
+}
