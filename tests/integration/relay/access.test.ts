@@ -1,10 +1,8 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { randomBytes, type SignKeyPair } from '../../../src/lib/crypto/primitives.js';
-import { readyCrypto } from '../../../src/lib/crypto/sodium.js';
 import { signAccessProof, signDeviceAuth } from '../../../src/lib/protocol/auth.js';
 import { equalBytes } from '../../../src/lib/protocol/bytes.js';
 import { RelayClient } from '../../helpers/relayClient.js';
-import { RelayProcess } from '../../helpers/relayProcess.js';
 import {
 	connectAs,
 	createDoc,
@@ -13,29 +11,18 @@ import {
 	makeEpoch,
 	newAccessKey,
 	newDevice,
-	type TestDoc
+	type TestDoc,
+	useRelay
 } from './fixtures.js';
 
-let relay: RelayProcess;
-const clients: RelayClient[] = [];
-const track = (client: RelayClient) => (clients.push(client), client);
-
-beforeAll(async () => {
-	await readyCrypto();
-	relay = await RelayProcess.start();
-});
-afterEach(async () => {
-	await Promise.all(clients.splice(0).map((c) => c.close()));
-});
-afterAll(async () => {
-	await relay?.dispose();
-});
+const env = useRelay();
+const track = env.track;
 
 /** A registered document with one stored entry; alice created it and administers and writes it. */
 async function docWithEntry(otherWriters: SignKeyPair[] = []) {
 	const alice = newDevice();
 	const doc = makeDoc(alice, { writers: [alice, ...otherWriters] });
-	const owner = track(await createDoc(relay.url, alice, doc));
+	const owner = track(await createDoc(env.relay.url, alice, doc));
 	await owner.request('push', { doc: doc.id, entry: fakeEntry(doc.id) });
 	return { alice, doc, owner };
 }
@@ -56,7 +43,7 @@ async function expectNoAccess(client: RelayClient, doc: TestDoc) {
 describe('relay: read access (rule 4)', () => {
 	it('refuses a proof made without the access key, whatever key it names', async () => {
 		const { doc } = await docWithEntry();
-		const mallory = track(await connectAs(relay.url, newDevice()));
+		const mallory = track(await connectAs(env.relay.url, newDevice()));
 		const own = newAccessKey();
 
 		// Names the document's access key, signed with another key.
@@ -77,7 +64,7 @@ describe('relay: read access (rule 4)', () => {
 
 	it('refuses a proof bound to another challenge', async () => {
 		const { doc } = await docWithEntry();
-		const mallory = track(await RelayClient.connect(relay.url));
+		const mallory = track(await RelayClient.connect(env.relay.url));
 		const sig = signAccessProof(doc.access, mallory.origin, randomBytes(32), doc.id, 0);
 		const answer = await mallory.requestRaw('doc.open', {
 			doc: doc.id,
@@ -91,7 +78,7 @@ describe('relay: read access (rule 4)', () => {
 
 	it('refuses a proof bound to another relay origin (a proof forwarded by a dishonest relay)', async () => {
 		const { doc } = await docWithEntry();
-		const mallory = track(await RelayClient.connect(relay.url));
+		const mallory = track(await RelayClient.connect(env.relay.url));
 		const elsewhere = 'relay.attacker.example';
 		const sig = signAccessProof(doc.access, elsewhere, mallory.challenge, doc.id, 0);
 		const answer = await mallory.requestRaw('doc.open', {
@@ -106,19 +93,19 @@ describe('relay: read access (rule 4)', () => {
 
 	it('refuses a valid proof replayed on another connection', async () => {
 		const { doc } = await docWithEntry();
-		const reader = track(await RelayClient.connect(relay.url));
+		const reader = track(await RelayClient.connect(env.relay.url));
 		const sig = signAccessProof(doc.access, reader.origin, reader.challenge, doc.id, 0);
 		const open = { doc: doc.id, epoch: 0, accessPk: doc.access.publicKey, sig };
 		await reader.request('doc.open', open); // the proof is good where it was made
 
-		const mallory = track(await RelayClient.connect(relay.url));
+		const mallory = track(await RelayClient.connect(env.relay.url));
 		expect(await mallory.requestRaw('doc.open', open)).toMatchObject({ code: 'bad-signature' });
 		await expectNoAccess(mallory, doc);
 	});
 
 	it('refuses a device proof (hello) made for another challenge or origin', async () => {
 		const device = newDevice();
-		const client = track(await RelayClient.connect(relay.url));
+		const client = track(await RelayClient.connect(env.relay.url));
 		const replayed = signDeviceAuth(device, client.origin, randomBytes(32));
 		const elsewhere = signDeviceAuth(device, 'relay.attacker.example', client.challenge);
 		for (const sig of [replayed, elsewhere]) {
@@ -146,7 +133,7 @@ describe('relay: write access and the epoch chain (rules 2 and 7)', () => {
 	it('a reader with the access key that is not a listed writer gets not-writer', async () => {
 		const { doc, owner } = await docWithEntry();
 		const bob = newDevice(); // holds the access key, is not in `writers`
-		const reader = track(await connectAs(relay.url, bob));
+		const reader = track(await connectAs(env.relay.url, bob));
 		await reader.openDoc(doc.id, doc.access);
 		await reader.request('sub', { doc: doc.id, after: 0 });
 		await reader.waitForEntries(doc.id, 1);
@@ -154,7 +141,7 @@ describe('relay: write access and the epoch chain (rules 2 and 7)', () => {
 		const answer = await reader.requestRaw('push', { doc: doc.id, entry: fakeEntry(doc.id) });
 		expect(answer).toMatchObject({ t: 'err', code: 'not-writer' });
 
-		const anonymous = track(await RelayClient.connect(relay.url));
+		const anonymous = track(await RelayClient.connect(env.relay.url));
 		await anonymous.openDoc(doc.id, doc.access);
 		const noHello = await anonymous.requestRaw('push', { doc: doc.id, entry: fakeEntry(doc.id) });
 		expect(noHello).toMatchObject({ t: 'err', code: 'unauthenticated' });
@@ -166,7 +153,7 @@ describe('relay: write access and the epoch chain (rules 2 and 7)', () => {
 	it('after an epoch.append adds a writer, that device can push; open connections hear the head', async () => {
 		const { alice, doc, owner } = await docWithEntry();
 		const bob = newDevice();
-		const b = track(await connectAs(relay.url, bob));
+		const b = track(await connectAs(env.relay.url, bob));
 		await b.openDoc(doc.id, doc.access);
 		expect(await b.requestRaw('push', { doc: doc.id, entry: fakeEntry(doc.id) })).toMatchObject({
 			code: 'not-writer'
@@ -185,7 +172,7 @@ describe('relay: write access and the epoch chain (rules 2 and 7)', () => {
 	it('refuses epoch.append signed by a device that does not administer the document', async () => {
 		const bob = newDevice();
 		const { doc } = await docWithEntry([bob]);
-		const b = track(await connectAs(relay.url, bob));
+		const b = track(await connectAs(env.relay.url, bob));
 		await b.openDoc(doc.id, doc.access);
 
 		// bob writes but doesn't administer: he tries to make himself an admin.
@@ -200,8 +187,8 @@ describe('relay: write access and the epoch chain (rules 2 and 7)', () => {
 		const alice = newDevice();
 		const carol = newDevice();
 		const doc = makeDoc(alice, { admins: [alice, carol], writers: [alice, carol] });
-		const a = track(await createDoc(relay.url, alice, doc));
-		const c = track(await connectAs(relay.url, carol));
+		const a = track(await createDoc(env.relay.url, alice, doc));
+		const c = track(await connectAs(env.relay.url, carol));
 		await c.openDoc(doc.id, doc.access);
 
 		// Two admins extend epoch 0 at once; the relay takes one.
@@ -229,8 +216,8 @@ describe('relay: write access and the epoch chain (rules 2 and 7)', () => {
 		const alice = newDevice();
 		const bob = newDevice();
 		const doc = makeDoc(alice, { writers: [alice, bob] });
-		const a = track(await createDoc(relay.url, alice, doc));
-		const b = track(await connectAs(relay.url, bob));
+		const a = track(await createDoc(env.relay.url, alice, doc));
+		const b = track(await connectAs(env.relay.url, bob));
 		await b.openDoc(doc.id, doc.access);
 		await b.request('sub', { doc: doc.id, after: 0 });
 
@@ -253,18 +240,18 @@ describe('relay: write access and the epoch chain (rules 2 and 7)', () => {
 	it('doc.create needs hello and a valid genesis signed by this connection’s device', async () => {
 		const alice = newDevice();
 		const doc = makeDoc(alice);
-		const anonymous = track(await RelayClient.connect(relay.url));
+		const anonymous = track(await RelayClient.connect(env.relay.url));
 		expect(await anonymous.requestRaw('doc.create', { genesis: doc.genesis })).toMatchObject({
 			code: 'unauthenticated'
 		});
 
-		const mallory = track(await connectAs(relay.url, newDevice()));
+		const mallory = track(await connectAs(env.relay.url, newDevice()));
 		expect(await mallory.requestRaw('doc.create', { genesis: doc.genesis })).toMatchObject({
 			code: 'bad-signature'
 		});
 		const tampered = doc.genesis.slice();
 		tampered[20] ^= 1;
-		const a = track(await connectAs(relay.url, alice));
+		const a = track(await connectAs(env.relay.url, alice));
 		const answer = await a.requestRaw('doc.create', { genesis: tampered });
 		expect(answer).toMatchObject({ t: 'err' });
 		expect(['bad-signature', 'bad-record']).toContain((answer as { code: string }).code);

@@ -1,29 +1,15 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { readyCrypto } from '../../../src/lib/crypto/sodium.js';
+import { describe, expect, it } from 'vitest';
 import { equalBytes, toHex } from '../../../src/lib/protocol/bytes.js';
 import { entryId } from '../../../src/lib/protocol/entry.js';
 import { RelayClient } from '../../helpers/relayClient.js';
-import { RelayProcess } from '../../helpers/relayProcess.js';
-import { createDoc, fakeEntry, makeDoc, newDevice, type TestDoc } from './fixtures.js';
+import { createDoc, fakeEntry, makeDoc, newDevice, type TestDoc, useRelay } from './fixtures.js';
 
-let relay: RelayProcess;
-const clients: RelayClient[] = [];
-const track = (client: RelayClient) => (clients.push(client), client);
-
-beforeAll(async () => {
-	await readyCrypto();
-	relay = await RelayProcess.start();
-});
-afterEach(async () => {
-	await Promise.all(clients.splice(0).map((c) => c.close()));
-});
-afterAll(async () => {
-	await relay?.dispose();
-});
+const env = useRelay();
+const track = env.track;
 
 /** Reads the whole log of a document from a fresh connection. */
 async function readLog(doc: TestDoc) {
-	const reader = track(await RelayClient.connect(relay.url));
+	const reader = track(await RelayClient.connect(env.relay.url));
 	const opened = await reader.openDoc(doc.id, doc.access);
 	const last = opened.seq as number;
 	await reader.request('sub', { doc: doc.id, after: 0 });
@@ -32,16 +18,16 @@ async function readLog(doc: TestDoc) {
 
 describe('relay: durability (rule 15)', () => {
 	it('/healthz reports WAL with synchronous=FULL read back from SQLite; other paths are 404', async () => {
-		const health = await relay.healthz();
+		const health = await env.relay.healthz();
 		expect(health.status).toBe(200);
 		expect(health.body).toMatchObject({ ok: true, journalMode: 'wal', synchronous: 'full' });
 		expect(typeof health.body.version).toBe('string');
 
-		for (const path of ['/', '/healthz/x', '/relay.sqlite', '/../package.json']) {
-			const res = await fetch(`${relay.httpUrl}${path}`);
+		for (const path of ['/', '/healthz/x', '/env.relay.sqlite', '/../package.json']) {
+			const res = await fetch(`${env.relay.httpUrl}${path}`);
 			expect(res.status).toBe(404);
 		}
-		const post = await fetch(`${relay.httpUrl}/healthz`, { method: 'POST' });
+		const post = await fetch(`${env.relay.httpUrl}/healthz`, { method: 'POST' });
 		expect(post.status).toBe(404);
 	});
 
@@ -49,7 +35,7 @@ describe('relay: durability (rule 15)', () => {
 		const writer = newDevice();
 		const doc = makeDoc(writer);
 		const connections = await Promise.all(
-			[0, 1, 2].map(async () => track(await createDoc(relay.url, writer, doc)))
+			[0, 1, 2].map(async () => track(await createDoc(env.relay.url, writer, doc)))
 		);
 		const perConnection = 1500; // under the rate limit's burst of 2000
 		const outbox = connections.map(() =>
@@ -70,7 +56,7 @@ describe('relay: durability (rule 15)', () => {
 					const answer = await client.requestRaw('push', { doc: doc.id, entry }).catch(() => null);
 					if (answer?.t !== 'ok') continue;
 					acked.set(toHex(entryId(entry)), { seq: answer.seq as number, entry });
-					if (acked.size >= 400) killing ??= relay.kill();
+					if (acked.size >= 400) killing ??= env.relay.kill();
 				}
 			};
 			await Promise.all(Array.from({ length: WINDOW }, lane));
@@ -81,8 +67,8 @@ describe('relay: durability (rule 15)', () => {
 		expect(acked.size).toBeGreaterThanOrEqual(400);
 		expect(acked.size).toBeLessThan(total); // the kill landed mid-stream
 
-		await relay.restart();
-		expect((await relay.healthz()).body).toMatchObject({ journalMode: 'wal', synchronous: 'full' });
+		await env.relay.restart();
+		expect((await env.relay.healthz()).body).toMatchObject({ journalMode: 'wal', synchronous: 'full' });
 		const { last, items } = await readLog(doc);
 		expect(items.map((item) => item.seq)).toEqual(Array.from({ length: last }, (_, i) => i + 1));
 		const stored = new Map(items.map((item) => [item.seq, item.b]));
@@ -93,7 +79,7 @@ describe('relay: durability (rule 15)', () => {
 		// The devices' outboxes send everything again: nothing is stored twice.
 		const retries = await Promise.all(
 			outbox.map(async (entries) => {
-				const client = track(await createDoc(relay.url, writer, doc));
+				const client = track(await createDoc(env.relay.url, writer, doc));
 				return Promise.all(entries.map((entry) => client.request('push', { doc: doc.id, entry })));
 			})
 		);
@@ -107,13 +93,13 @@ describe('relay: durability (rule 15)', () => {
 	it('commits pending pushes and closes cleanly on SIGTERM', async () => {
 		const writer = newDevice();
 		const doc = makeDoc(writer);
-		const client = track(await createDoc(relay.url, writer, doc));
+		const client = track(await createDoc(env.relay.url, writer, doc));
 		const entries = Array.from({ length: 200 }, () => fakeEntry(doc.id));
 		await Promise.all(entries.map((entry) => client.request('push', { doc: doc.id, entry })));
 
-		expect(await relay.stop()).toBe(0);
+		expect(await env.relay.stop()).toBe(0);
 		expect(await client.closed).toBe(1001);
-		await relay.restart();
+		await env.relay.restart();
 		const { last } = await readLog(doc);
 		expect(last).toBe(entries.length);
 	});

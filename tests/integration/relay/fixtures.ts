@@ -1,3 +1,6 @@
+import { afterAll, afterEach, beforeAll } from 'vitest';
+import { readyCrypto } from '../../../src/lib/crypto/sodium.js';
+import { RelayProcess } from '../../helpers/relayProcess.js';
 import { randomFillSync } from 'node:crypto';
 import {
 	generateBoxKeyPair,
@@ -197,3 +200,29 @@ export function claimFields(
 
 /** Resolves after `ms`; only for waiting out a real deadline (an invite's expiry). */
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * One real relay process for a test file, started before its tests and disposed after them;
+ * `track` registers clients to close after each test.
+ */
+export function useRelay(): { readonly relay: RelayProcess; track: (client: RelayClient) => RelayClient } {
+	let relay: RelayProcess | undefined;
+	const clients: RelayClient[] = [];
+	beforeAll(async () => {
+		await readyCrypto();
+		relay = await RelayProcess.start();
+	});
+	afterEach(async () => {
+		await Promise.all(clients.splice(0).map((c) => c.close()));
+	});
+	afterAll(async () => {
+		await relay?.dispose();
+	});
+	return {
+		get relay() {
+			if (!relay) throw new Error('the relay is not running yet');
+			return relay;
+		},
+		track: (client) => (clients.push(client), client)
+	};
+}

@@ -1,32 +1,18 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { generateBoxKeyPair, randomBytes } from '../../../src/lib/crypto/primitives.js';
-import { readyCrypto } from '../../../src/lib/crypto/sodium.js';
 import { equalBytes } from '../../../src/lib/protocol/bytes.js';
 import { deriveInviteKeys, signInviteProof } from '../../../src/lib/protocol/invite.js';
 import { RelayClient } from '../../helpers/relayClient.js';
-import { RelayProcess } from '../../helpers/relayProcess.js';
-import { claimFields, connectAs, makeInvite, newDevice, type TestInvite } from './fixtures.js';
+import { claimFields, connectAs, makeInvite, newDevice, type TestInvite, useRelay } from './fixtures.js';
 
-let relay: RelayProcess;
-const clients: RelayClient[] = [];
-const track = (client: RelayClient) => (clients.push(client), client);
+const env = useRelay();
+const track = env.track;
 const DAY = 24 * 60 * 60 * 1000;
 
-beforeAll(async () => {
-	await readyCrypto();
-	relay = await RelayProcess.start();
-});
-afterEach(async () => {
-	await Promise.all(clients.splice(0).map((c) => c.close()));
-});
-afterAll(async () => {
-	await relay?.dispose();
-});
-
-/** The therapist's device, connected, with a new invite registered at the relay. */
+/** The therapist's device, connected, with a new invite registered at the env.relay. */
 async function inviterWithInvite(expires = Date.now() + 7 * DAY) {
 	const device = newDevice();
-	const client = track(await connectAs(relay.url, device));
+	const client = track(await connectAs(env.relay.url, device));
 	const invite = makeInvite(randomBytes(32), device);
 	await client.request('invite.create', {
 		invite: invite.id,
@@ -39,7 +25,7 @@ async function inviterWithInvite(expires = Date.now() + 7 * DAY) {
 
 async function invitee() {
 	const device = newDevice();
-	return { device, client: track(await connectAs(relay.url, device)) };
+	return { device, client: track(await connectAs(env.relay.url, device)) };
 }
 
 function stateOf(client: RelayClient, invite: TestInvite) {
@@ -50,7 +36,7 @@ describe('relay: invites (rule 1)', () => {
 	it('the inviter receives the claim live and as pending until it closes the invite', async () => {
 		const { client: inviter, invite } = await inviterWithInvite();
 		const sam = await invitee();
-		const reader = track(await RelayClient.connect(relay.url)); // no hello needed for get
+		const reader = track(await RelayClient.connect(env.relay.url)); // no hello needed for get
 		const got = await reader.request('invite.get', { invite: invite.id });
 		expect(got.state).toBe('open');
 		expect(equalBytes(got.info as Uint8Array, invite.info)).toBe(true);
@@ -165,12 +151,12 @@ describe('relay: invites (rule 1)', () => {
 			info: invite.info,
 			expires: Date.now() + DAY
 		};
-		const anonymous = track(await RelayClient.connect(relay.url));
+		const anonymous = track(await RelayClient.connect(env.relay.url));
 		expect(await anonymous.requestRaw('invite.create', fields)).toMatchObject({
 			code: 'unauthenticated'
 		});
 
-		const client = track(await connectAs(relay.url, device));
+		const client = track(await connectAs(env.relay.url, device));
 		for (const expires of [Date.now() - 1000, Date.now() + 31 * DAY]) {
 			const answer = await client.requestRaw('invite.create', { ...fields, expires });
 			expect(answer).toMatchObject({ t: 'err', code: 'bad-frame' });
@@ -180,7 +166,7 @@ describe('relay: invites (rule 1)', () => {
 		});
 		await client.request('invite.create', fields);
 		await client.request('invite.create', fields); // a retry
-		const other = track(await connectAs(relay.url, newDevice()));
+		const other = track(await connectAs(env.relay.url, newDevice()));
 		expect(await other.requestRaw('invite.create', fields)).toMatchObject({ code: 'exists' });
 	});
 });

@@ -1,33 +1,19 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { randomBytes, sign, Tag } from '../../../src/lib/crypto/primitives.js';
-import { readyCrypto } from '../../../src/lib/crypto/sodium.js';
 import { encodeCbor, decodeCbor } from '../../../src/lib/protocol/cbor.js';
 import { equalBytes } from '../../../src/lib/protocol/bytes.js';
 import { RelayClient } from '../../helpers/relayClient.js';
-import { RelayProcess } from '../../helpers/relayProcess.js';
-import { connectAs, createDoc, makeDoc, makeEnvelope, newDevice } from './fixtures.js';
+import { connectAs, createDoc, makeDoc, makeEnvelope, newDevice, useRelay } from './fixtures.js';
 
-let relay: RelayProcess;
-const clients: RelayClient[] = [];
-const track = (client: RelayClient) => (clients.push(client), client);
-
-beforeAll(async () => {
-	await readyCrypto();
-	relay = await RelayProcess.start();
-});
-afterEach(async () => {
-	await Promise.all(clients.splice(0).map((c) => c.close()));
-});
-afterAll(async () => {
-	await relay?.dispose();
-});
+const env = useRelay();
+const track = env.track;
 
 /** A document administered by `admin`, with `writer` as a writer who doesn't administer. */
 async function setup() {
 	const admin = newDevice();
 	const writer = newDevice();
 	const doc = makeDoc(admin, { writers: [admin, writer] });
-	const a = track(await createDoc(relay.url, admin, doc));
+	const a = track(await createDoc(env.relay.url, admin, doc));
 	return { admin, writer, doc, a };
 }
 
@@ -41,8 +27,8 @@ describe('relay: key envelopes (rule 3)', () => {
 		const { admin, doc, a } = await setup();
 		const bob = newDevice();
 		const carol = newDevice();
-		const b = track(await connectAs(relay.url, bob));
-		const c = track(await connectAs(relay.url, carol));
+		const b = track(await connectAs(env.relay.url, bob));
+		const c = track(await connectAs(env.relay.url, carol));
 
 		const envelope = makeEnvelope(admin, { doc: doc.id, to: bob.publicKey });
 		const sent = await a.request('mail.send', { to: bob.publicKey, envelope });
@@ -70,7 +56,7 @@ describe('relay: key envelopes (rule 3)', () => {
 		);
 		for (const envelope of envelopes) await a.request('mail.send', { to: bob.publicKey, envelope });
 
-		const b = track(await connectAs(relay.url, bob));
+		const b = track(await connectAs(env.relay.url, bob));
 		const { items } = (await b.request('mail.fetch', {})) as unknown as {
 			items: { seq: number; b: Uint8Array }[];
 		};
@@ -82,13 +68,13 @@ describe('relay: key envelopes (rule 3)', () => {
 	it('refuses mail.send by a device that does not administer the document (not-admin)', async () => {
 		const { writer, doc } = await setup();
 		const bob = newDevice();
-		const w = track(await connectAs(relay.url, writer));
+		const w = track(await connectAs(env.relay.url, writer));
 		const envelope = makeEnvelope(writer, { doc: doc.id, to: bob.publicKey });
 		expect(await w.requestRaw('mail.send', { to: bob.publicKey, envelope })).toMatchObject({
 			t: 'err',
 			code: 'not-admin'
 		});
-		const b = track(await connectAs(relay.url, bob));
+		const b = track(await connectAs(env.relay.url, bob));
 		expect((await b.request('mail.fetch', {})).items).toEqual([]);
 	});
 
@@ -120,7 +106,7 @@ describe('relay: key envelopes (rule 3)', () => {
 		const misaddressed = await a.requestRaw('mail.send', { to: writer.publicKey, envelope: good });
 		expect(misaddressed).toMatchObject({ code: 'bad-record' });
 		// Valid, but sent by a device other than its signer.
-		const w = track(await connectAs(relay.url, writer));
+		const w = track(await connectAs(env.relay.url, writer));
 		expect(await w.requestRaw('mail.send', { to, envelope: good })).toMatchObject({
 			code: 'bad-signature'
 		});
@@ -129,12 +115,12 @@ describe('relay: key envelopes (rule 3)', () => {
 		expect(await a.requestRaw('mail.send', { to, envelope: unknown })).toMatchObject({
 			code: 'unknown-doc'
 		});
-		const anonymous = track(await RelayClient.connect(relay.url));
+		const anonymous = track(await RelayClient.connect(env.relay.url));
 		expect(await anonymous.requestRaw('mail.send', { to, envelope: good })).toMatchObject({
 			code: 'unauthenticated'
 		});
 
-		const b = track(await connectAs(relay.url, bob));
+		const b = track(await connectAs(env.relay.url, bob));
 		expect((await b.request('mail.fetch', {})).items).toEqual([]);
 	});
 });

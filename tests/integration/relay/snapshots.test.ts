@@ -1,11 +1,8 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { randomFillSync } from 'node:crypto';
-import { readyCrypto } from '../../../src/lib/crypto/sodium.js';
 import { concatBytes } from '../../../src/lib/protocol/bytes.js';
 import { encodeEntryHeader, EntryKind } from '../../../src/lib/protocol/entry.js';
-import { RelayClient } from '../../helpers/relayClient.js';
-import { RelayProcess } from '../../helpers/relayProcess.js';
-import { connectAs, createDoc, fakeEntry, makeDoc, newDevice } from './fixtures.js';
+import { connectAs, createDoc, fakeEntry, makeDoc, newDevice, useRelay } from './fixtures.js';
 
 /**
  * `snap.put` and `snap.get` (SECURITY-RULES.md rule 14): only an administering device stores a
@@ -13,20 +10,8 @@ import { connectAs, createDoc, fakeEntry, makeDoc, newDevice } from './fixtures.
  * is kept whole. The relay reads only the clear header; devices check the rest.
  */
 
-let relay: RelayProcess;
-const clients: RelayClient[] = [];
-const track = (client: RelayClient) => (clients.push(client), client);
-
-beforeAll(async () => {
-	await readyCrypto();
-	relay = await RelayProcess.start();
-});
-afterEach(async () => {
-	await Promise.all(clients.splice(0).map((c) => c.close()));
-});
-afterAll(async () => {
-	await relay?.dispose();
-});
+const env = useRelay();
+const track = env.track;
 
 function fakeSnapshot(doc: Uint8Array, epoch = 0): Uint8Array {
 	const header = encodeEntryHeader({ kind: EntryKind.snapshot, doc, epoch });
@@ -38,9 +23,9 @@ async function setup(entries: number) {
 	const admin = newDevice();
 	const writer = newDevice();
 	const doc = makeDoc(admin, { writers: [admin, writer] });
-	const a = track(await createDoc(relay.url, admin, doc));
+	const a = track(await createDoc(env.relay.url, admin, doc));
 	for (let i = 0; i < entries; i++) await a.request('push', { doc: doc.id, entry: fakeEntry(doc.id) });
-	const w = track(await connectAs(relay.url, writer));
+	const w = track(await connectAs(env.relay.url, writer));
 	await w.openDoc(doc.id, doc.access, doc.head.n);
 	return { doc, a, w };
 }
@@ -84,7 +69,7 @@ describe('relay: snapshots (rule 14)', () => {
 		expect(await put(2, fakeSnapshot(other.id))).toMatchObject({ code: 'bad-entry' });
 		expect(await put(2, fakeSnapshot(doc.id, 1))).toMatchObject({ code: 'bad-entry' });
 
-		const stranger = track(await connectAs(relay.url, newDevice()));
+		const stranger = track(await connectAs(env.relay.url, newDevice()));
 		expect(await stranger.requestRaw('snap.get', { doc: doc.id })).toMatchObject({
 			code: 'no-access'
 		});

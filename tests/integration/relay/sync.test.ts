@@ -1,28 +1,14 @@
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { readyCrypto } from '../../../src/lib/crypto/sodium.js';
+import { describe, expect, it } from 'vitest';
 import { equalBytes } from '../../../src/lib/protocol/bytes.js';
 import { entryId } from '../../../src/lib/protocol/entry.js';
 import { MAX_FRAME_BYTES } from '../../../src/lib/protocol/frames.js';
 import { RelayClient } from '../../helpers/relayClient.js';
-import { RelayProcess } from '../../helpers/relayProcess.js';
-import { connectAs, createDoc, fakeEntry, makeDoc, newDevice } from './fixtures.js';
+import { connectAs, createDoc, fakeEntry, makeDoc, newDevice, useRelay } from './fixtures.js';
 
-let relay: RelayProcess;
-const clients: RelayClient[] = [];
-const track = (client: RelayClient) => (clients.push(client), client);
-
-beforeAll(async () => {
-	await readyCrypto();
-	relay = await RelayProcess.start();
-});
-afterEach(async () => {
-	await Promise.all(clients.splice(0).map((c) => c.close()));
-});
-afterAll(async () => {
-	await relay?.dispose();
-});
+const env = useRelay();
+const track = env.track;
 
 describe('relay: document log', () => {
 	it('round trip: create, open, sub and push reach every subscriber live, the sender too', async () => {
@@ -30,14 +16,14 @@ describe('relay: document log', () => {
 		const bob = newDevice();
 		const doc = makeDoc(alice, { writers: [alice, bob] });
 
-		const a = track(await connectAs(relay.url, alice));
+		const a = track(await connectAs(env.relay.url, alice));
 		const created = await a.request('doc.create', { genesis: doc.genesis });
 		expect(equalBytes(created.doc as Uint8Array, doc.id)).toBe(true);
 		await a.request('doc.create', { genesis: doc.genesis }); // idempotent retry
 		expect(await a.openDoc(doc.id, doc.access)).toMatchObject({ head: 0, seq: 0 });
 		expect(await a.request('sub', { doc: doc.id, after: 0 })).toMatchObject({ seq: 0 });
 
-		const b = track(await connectAs(relay.url, bob));
+		const b = track(await connectAs(env.relay.url, bob));
 		await b.openDoc(doc.id, doc.access);
 		await b.request('sub', { doc: doc.id, after: 0 });
 
@@ -58,14 +44,14 @@ describe('relay: document log', () => {
 	it('catch-up: a subscriber gets each entry after its cursor once and in order, then live ones', async () => {
 		const alice = newDevice();
 		const doc = makeDoc(alice);
-		const a = track(await createDoc(relay.url, alice, doc));
+		const a = track(await createDoc(env.relay.url, alice, doc));
 		const pushed = Array.from({ length: 30 }, () => fakeEntry(doc.id));
 		const answers = await Promise.all(
 			pushed.map((entry) => a.request('push', { doc: doc.id, entry }))
 		);
 		const sent = new Map(answers.map((answer, i) => [answer.seq as number, pushed[i]]));
 
-		const reader = track(await RelayClient.connect(relay.url));
+		const reader = track(await RelayClient.connect(env.relay.url));
 		await reader.openDoc(doc.id, doc.access);
 		expect(await reader.request('sub', { doc: doc.id, after: 10 })).toMatchObject({ seq: 30 });
 		await reader.waitForEntries(doc.id, 20);
@@ -81,7 +67,7 @@ describe('relay: document log', () => {
 	it('retry: identical bytes are stored once, answered dup:true with the first seq, never fanned out twice', async () => {
 		const alice = newDevice();
 		const doc = makeDoc(alice);
-		const a = track(await createDoc(relay.url, alice, doc));
+		const a = track(await createDoc(env.relay.url, alice, doc));
 		await a.request('sub', { doc: doc.id, after: 0 });
 		const entry = fakeEntry(doc.id);
 
@@ -90,7 +76,7 @@ describe('relay: document log', () => {
 			a.request('push', { doc: doc.id, entry })
 		]);
 		const again = await a.request('push', { doc: doc.id, entry });
-		const a2 = track(await createDoc(relay.url, alice, doc)); // the outbox after a reconnect
+		const a2 = track(await createDoc(env.relay.url, alice, doc)); // the outbox after a reconnect
 		const afterReconnect = await a2.request('push', { doc: doc.id, entry });
 
 		expect(first).toMatchObject({ seq: 1, dup: false });
@@ -101,7 +87,7 @@ describe('relay: document log', () => {
 		const items = await a.waitForEntries(doc.id, 2);
 		expect(items.map((i) => i.seq)).toEqual([1, 2]);
 
-		const db = new Database(join(relay.dataDir, 'relay.sqlite'), { readonly: true });
+		const db = new Database(join(env.relay.dataDir, 'relay.sqlite'), { readonly: true });
 		try {
 			const rows = db.prepare('SELECT count(*) AS n FROM entries WHERE doc = ? AND id = ?');
 			expect(rows.get(doc.id, entryId(entry))).toEqual({ n: 1 });
@@ -113,14 +99,14 @@ describe('relay: document log', () => {
 	it('a large backlog arrives in several frames, each under MAX_FRAME_BYTES; oversized entries are refused', async () => {
 		const alice = newDevice();
 		const doc = makeDoc(alice);
-		const a = track(await createDoc(relay.url, alice, doc));
+		const a = track(await createDoc(env.relay.url, alice, doc));
 		const big = Array.from({ length: 12 }, () => fakeEntry(doc.id, 0, 200 * 1024));
 		await Promise.all(big.map((entry) => a.request('push', { doc: doc.id, entry })));
 		const tooBig = fakeEntry(doc.id, 0, MAX_FRAME_BYTES - 1000);
 		const refused = await a.requestRaw('push', { doc: doc.id, entry: tooBig });
 		expect(refused).toMatchObject({ t: 'err', code: 'too-large' });
 
-		const reader = track(await RelayClient.connect(relay.url));
+		const reader = track(await RelayClient.connect(env.relay.url));
 		await reader.openDoc(doc.id, doc.access);
 		await reader.request('sub', { doc: doc.id, after: 0 });
 		await reader.waitForEntries(doc.id, big.length);
@@ -135,7 +121,7 @@ describe('relay: document log', () => {
 		const alice = newDevice();
 		const doc = makeDoc(alice);
 		const other = makeDoc(alice);
-		const a = track(await createDoc(relay.url, alice, doc));
+		const a = track(await createDoc(env.relay.url, alice, doc));
 		await a.request('doc.create', { genesis: other.genesis });
 		await a.openDoc(other.id, other.access);
 
@@ -155,8 +141,8 @@ describe('relay: document log', () => {
 	it('unsub stops delivery; sub again from the cursor resumes without gaps', async () => {
 		const alice = newDevice();
 		const doc = makeDoc(alice);
-		const a = track(await createDoc(relay.url, alice, doc));
-		const reader = track(await RelayClient.connect(relay.url));
+		const a = track(await createDoc(env.relay.url, alice, doc));
+		const reader = track(await RelayClient.connect(env.relay.url));
 		await reader.openDoc(doc.id, doc.access);
 		await reader.request('sub', { doc: doc.id, after: 0 });
 		await a.request('push', { doc: doc.id, entry: fakeEntry(doc.id) });
