@@ -47,15 +47,21 @@ class FakeSocket implements SocketLike {
 	}
 }
 
+/** A connection whose every socket is a FakeSocket, collected in order. */
+function connectToFake() {
+	const sockets: FakeSocket[] = [];
+	const connection = new RelayConnection('ws://localhost:1', generateSignKeyPair(), () => {
+		const socket = new FakeSocket();
+		sockets.push(socket);
+		return socket;
+	});
+	return { sockets, connection };
+}
+
 describe('RelayConnection', () => {
 	it('notices a connection that silently stopped answering, and reconnects', async () => {
 		vi.useFakeTimers();
-		const sockets: FakeSocket[] = [];
-		const connection = new RelayConnection('ws://localhost:1', generateSignKeyPair(), () => {
-			const socket = new FakeSocket();
-			sockets.push(socket);
-			return socket;
-		});
+		const { sockets, connection } = connectToFake();
 		connection.start();
 		await vi.advanceTimersByTimeAsync(10);
 		expect(connection.status).toBe('online');
@@ -73,12 +79,7 @@ describe('RelayConnection', () => {
 
 	it('stays online while pings are answered (control)', async () => {
 		vi.useFakeTimers();
-		const sockets: FakeSocket[] = [];
-		const connection = new RelayConnection('ws://localhost:1', generateSignKeyPair(), () => {
-			const socket = new FakeSocket();
-			sockets.push(socket);
-			return socket;
-		});
+		const { sockets, connection } = connectToFake();
 		connection.start();
 		await vi.advanceTimersByTimeAsync(60_000);
 		expect(connection.status).toBe('online');
@@ -88,12 +89,7 @@ describe('RelayConnection', () => {
 
 	it('drops the socket at once when the browser reports the network lost', async () => {
 		vi.useFakeTimers();
-		const sockets: FakeSocket[] = [];
-		const connection = new RelayConnection('ws://localhost:1', generateSignKeyPair(), () => {
-			const socket = new FakeSocket();
-			sockets.push(socket);
-			return socket;
-		});
+		const { sockets, connection } = connectToFake();
 		connection.start();
 		await vi.advanceTimersByTimeAsync(10);
 		connection.networkLost();
