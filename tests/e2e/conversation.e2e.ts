@@ -178,11 +178,17 @@ test('a therapist invites a client, they talk, offline work converges, nothing l
 			await expect.poll(() => messageTexts(page), { timeout: 30_000 }).toEqual(therapistView);
 		}
 
+		// An unsent draft is kept on the device too, sealed like the rest.
+		const DRAFT = 'Unsent draft about the panic attack on the bus';
+		await c.getByTestId('composer-input').fill(DRAFT);
+		await c.waitForTimeout(800);
+
 		// No plaintext anywhere: relay database files, each profile, and a raw IndexedDB dump.
 		const secrets = [
 			THERAPIST,
 			CLIENT,
 			TITLE,
+			DRAFT,
 			...therapistView.filter((text) => text.trim().length >= 8)
 		];
 		const relayHits = findInFiles(filesUnder(stack.relay.dataDir), secrets);
