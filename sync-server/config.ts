@@ -1,6 +1,8 @@
 import { parseArgs } from 'node:util';
 import { LOG_LEVELS, type LogLevel } from './log.js';
 import type { RelayOptions } from './relay.js';
+import { DEFAULT_BLOB_QUOTA_BYTES, DEFAULT_MAX_BLOB_BYTES } from '../src/lib/protocol/blob.js';
+import { BLOB_UPLOAD_TTL_MS } from './limits.js';
 
 export interface RelayConfig extends Omit<RelayOptions, 'logger'> {
 	logLevel: LogLevel;
@@ -14,6 +16,12 @@ export const USAGE = `Usage: npm run relay -- [options]
   --origin HOST      origin proofs are bound to, e.g. relay.example.org (env TEND_ORIGIN;
                      default: each connection's Host header)
   --log-level LEVEL  ${LOG_LEVELS.join('|')} (env TEND_LOG_LEVEL, default info)
+  --max-blob-bytes N largest encrypted file accepted (env TEND_MAX_BLOB_BYTES,
+                     default ${DEFAULT_MAX_BLOB_BYTES}, 25 MiB)
+  --blob-quota-bytes N  file storage per document (env TEND_BLOB_QUOTA_BYTES,
+                     default ${DEFAULT_BLOB_QUOTA_BYTES}, 1 GiB)
+  --blob-upload-ttl SECONDS  an unfinished upload idle this long is deleted
+                     (env TEND_BLOB_UPLOAD_TTL_SECONDS, default 86400)
 
   Rate limit per connection: env TEND_RATE_PER_SECOND (default 500), TEND_RATE_BURST (2000).
 `;
@@ -31,7 +39,10 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): RelayConfig
 			port: { type: 'string' },
 			host: { type: 'string' },
 			origin: { type: 'string' },
-			'log-level': { type: 'string' }
+			'log-level': { type: 'string' },
+			'max-blob-bytes': { type: 'string' },
+			'blob-quota-bytes': { type: 'string' },
+			'blob-upload-ttl': { type: 'string' }
 		}
 	});
 
@@ -44,6 +55,14 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): RelayConfig
 		port: integer(values.port ?? env.TEND_PORT ?? '8787', 'port', 0, 65535),
 		host: values.host ?? env.TEND_HOST ?? '127.0.0.1',
 		logLevel: logLevel as LogLevel
+	};
+	const maxBlob = values['max-blob-bytes'] ?? env.TEND_MAX_BLOB_BYTES;
+	const quota = values['blob-quota-bytes'] ?? env.TEND_BLOB_QUOTA_BYTES;
+	const ttl = values['blob-upload-ttl'] ?? env.TEND_BLOB_UPLOAD_TTL_SECONDS;
+	config.blobs = {
+		maxBytes: maxBlob ? integer(maxBlob, 'max-blob-bytes', 1, 2 ** 40) : DEFAULT_MAX_BLOB_BYTES,
+		quotaBytes: quota ? integer(quota, 'blob-quota-bytes', 1, 2 ** 50) : DEFAULT_BLOB_QUOTA_BYTES,
+		uploadTtlMs: ttl ? integer(ttl, 'blob-upload-ttl', 1, 365 * 86400) * 1000 : BLOB_UPLOAD_TTL_MS
 	};
 	const origin = values.origin ?? env.TEND_ORIGIN;
 	if (origin) config.origin = origin;

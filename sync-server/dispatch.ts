@@ -5,6 +5,7 @@ import { ErrorCodes, RelayError, type ErrorCode } from '../src/lib/protocol/erro
 import { decodeRequest, type Request, type RequestType } from '../src/lib/protocol/frames.js';
 import type { Connection } from './Connection.js';
 import { DEFERRED, type Handler, type OkFields, type RelayContext } from './handlers/context.js';
+import * as blobs from './handlers/blobs.js';
 import * as docs from './handlers/docs.js';
 import * as entries from './handlers/entries.js';
 import * as invites from './handlers/invites.js';
@@ -34,7 +35,11 @@ const HANDLERS: { [T in RequestType]: Handler<T> } = {
 	'mail.fetch': mail.fetch,
 	'mail.ack': mail.ack,
 	'snap.put': snapshots.put,
-	'snap.get': snapshots.get
+	'snap.get': snapshots.get,
+	'blob.begin': blobs.begin,
+	'blob.part': blobs.part,
+	'blob.end': blobs.end,
+	'blob.get': blobs.get
 };
 
 /** Set by the relay while it shuts down: frames still arriving are refused, not half-handled. */

@@ -61,3 +61,10 @@ export const DEFAULT_RATE_BURST = 2000;
 
 /** Ping interval; a socket that missed one pong by the next ping is terminated. */
 export const HEARTBEAT_MS = 30_000;
+
+/**
+ * An upload with no new part for this long (24 h, in ms) is abandoned and deleted: long enough
+ * for a phone that lost its signal overnight to resume, short enough that half-uploads don't
+ * pile up against the quota.
+ */
+export const BLOB_UPLOAD_TTL_MS = 24 * 60 * 60 * 1000;

@@ -10,10 +10,13 @@ import { handleMessage, type DispatchState } from './dispatch.js';
 import { DocRegistry } from './DocRegistry.js';
 import type { RelayContext } from './handlers/context.js';
 import { createHttpHandler } from './http.js';
+import type { BlobLimits } from './handlers/blobs.js';
+import { DEFAULT_BLOB_QUOTA_BYTES, DEFAULT_MAX_BLOB_BYTES } from '../src/lib/protocol/blob.js';
 import {
 	DEFAULT_RATE_BURST,
 	DEFAULT_RATE_PER_SECOND,
 	HEARTBEAT_MS,
+	BLOB_UPLOAD_TTL_MS,
 	INVITE_RETENTION_MS,
 	MAX_PAYLOAD_BYTES
 } from './limits.js';
@@ -38,6 +41,8 @@ export interface RelayOptions {
 	logger?: Logger;
 	/** Per-connection frame rate limit; defaults in limits.ts. */
 	rate?: { perSecond: number; burst: number };
+	/** Blob size limit, per-document quota and upload expiry; defaults in protocol/blob.ts. */
+	blobs?: Partial<BlobLimits>;
 }
 
 export interface RunningRelay {
@@ -69,6 +74,11 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
 		batcher: new PushBatcher(store, log.child({ area: 'push' })),
 		connections: new ConnectionRegistry(),
 		log: log.child({ area: 'frames' }),
+		blobs: {
+			maxBytes: options.blobs?.maxBytes ?? DEFAULT_MAX_BLOB_BYTES,
+			quotaBytes: options.blobs?.quotaBytes ?? DEFAULT_BLOB_QUOTA_BYTES,
+			uploadTtlMs: options.blobs?.uploadTtlMs ?? BLOB_UPLOAD_TTL_MS
+		},
 		now: () => Date.now()
 	};
 	const state: DispatchState = { closing: false };
@@ -133,7 +143,10 @@ function listen(server: ReturnType<typeof createServer>, port: number, host: str
 	});
 }
 
-/** Heartbeat pings (dead sockets would otherwise hold subscriptions) and the invite sweep. */
+/**
+ * Heartbeat pings (dead sockets would otherwise hold subscriptions), the invite sweep and the
+ * sweep of abandoned blob uploads.
+ */
 function startTimers(ctx: RelayContext) {
 	const heartbeat = setInterval(() => {
 		for (const conn of ctx.connections.all) {
@@ -155,9 +168,23 @@ function startTimers(ctx: RelayContext) {
 	};
 	sweepInvites();
 	const sweep = setInterval(sweepInvites, SWEEP_MS);
+
+	const ttl = ctx.blobs.uploadTtlMs;
+	const sweepBlobs = () => {
+		try {
+			const deleted = ctx.store.deleteStaleBlobs(ctx.now() - ttl);
+			if (deleted > 0) ctx.log.info({ deleted }, 'abandoned blob uploads deleted');
+		} catch (error) {
+			ctx.log.error({ err: error }, 'blob sweep failed');
+		}
+	};
+	sweepBlobs();
+	// Often enough that an upload is gone within about 1.1 × the TTL, at most every 10 minutes.
+	const blobSweep = setInterval(sweepBlobs, Math.min(Math.max(ttl / 10, 200), 10 * 60 * 1000));
 	heartbeat.unref();
 	sweep.unref();
-	return [heartbeat, sweep];
+	blobSweep.unref();
+	return [heartbeat, sweep, blobSweep];
 }
 
 /** Sends every device a close frame (1001, going away) and terminates those that don't answer. */

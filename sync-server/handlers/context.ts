@@ -6,6 +6,7 @@ import type { DocRegistry, DocState } from '../DocRegistry.js';
 import type { Logger } from '../log.js';
 import type { PushBatcher } from '../PushBatcher.js';
 import type { Store } from '../store/Store.js';
+import type { BlobLimits } from './blobs.js';
 
 /** What every request handler can reach. */
 export interface RelayContext {
@@ -14,6 +15,8 @@ export interface RelayContext {
 	batcher: PushBatcher;
 	connections: ConnectionRegistry;
 	log: Logger;
+	/** Size limit, quota and upload expiry for blobs. */
+	blobs: BlobLimits;
 	/** Wall-clock time in ms (invite expiry). */
 	now: () => number;
 }

@@ -12,6 +12,7 @@ import type {
 	MailItem,
 	NewInvite,
 	Store,
+	StoredBlob,
 	StoredDocument,
 	StoredEntry,
 	StoredEntryResult,
@@ -271,6 +272,56 @@ export class SqliteStore implements Store {
 		return row && { upTo: row.up_to, bytes: row.bytes };
 	}
 
+	// Blobs
+
+	getBlob(doc: Uint8Array, id: Uint8Array): StoredBlob | undefined {
+		const row = this.#stmt.getBlob.get(doc, id) as { size: number; complete: number } | undefined;
+		return row && { size: row.size, complete: row.complete === 1 };
+	}
+
+	blobBytes(doc: Uint8Array): number {
+		return (this.#stmt.blobBytes.get(doc) as { n: number }).n;
+	}
+
+	createBlob(doc: Uint8Array, id: Uint8Array, size: number, now: number): void {
+		this.#stmt.insertBlob.run(doc, id, size, now);
+	}
+
+	blobPartIndexes(doc: Uint8Array, id: Uint8Array): number[] {
+		return (this.#stmt.blobPartIndexes.all(doc, id) as { i: number }[]).map((row) => row.i);
+	}
+
+	putBlobPart(doc: Uint8Array, id: Uint8Array, i: number, bytes: Uint8Array, now: number): void {
+		this.#db.transaction(() => {
+			this.#stmt.insertBlobPart.run(doc, id, i, bytes);
+			this.#stmt.touchBlob.run(now, doc, id);
+		})();
+	}
+
+	readBlobParts(doc: Uint8Array, id: Uint8Array, from: number, to: number): Uint8Array[] {
+		const rows = this.#stmt.readBlobParts.all(doc, id, from, to) as { bytes: Uint8Array }[];
+		return rows.map((row) => row.bytes);
+	}
+
+	completeBlob(doc: Uint8Array, id: Uint8Array): void {
+		this.#stmt.completeBlob.run(doc, id);
+	}
+
+	deleteBlob(doc: Uint8Array, id: Uint8Array): void {
+		this.#db.transaction(() => {
+			this.#stmt.deleteBlobParts.run(doc, id);
+			this.#stmt.deleteBlob.run(doc, id);
+		})();
+	}
+
+	deleteStaleBlobs(before: number): number {
+		return this.#db.transaction(() => {
+			const stale = this.#stmt.staleBlobs.all(before) as { doc: Uint8Array; id: Uint8Array }[];
+			for (const { doc, id } of stale) this.deleteBlob(doc, id);
+			return stale.length;
+		})();
+	}
+
 	close(): void {
 		this.#db.close();
 	}
@@ -329,6 +380,24 @@ function prepareStatements(db: Database.Database) {
 			ON CONFLICT (doc) DO UPDATE SET up_to = excluded.up_to, bytes = excluded.bytes
 			WHERE excluded.up_to > snapshots.up_to`
 		),
-		getSnapshot: db.prepare('SELECT up_to, bytes FROM snapshots WHERE doc = ?')
+		getSnapshot: db.prepare('SELECT up_to, bytes FROM snapshots WHERE doc = ?'),
+
+		getBlob: db.prepare('SELECT size, complete FROM blobs WHERE doc = ? AND id = ?'),
+		blobBytes: db.prepare('SELECT coalesce(sum(size), 0) AS n FROM blobs WHERE doc = ?'),
+		insertBlob: db.prepare(
+			'INSERT OR IGNORE INTO blobs (doc, id, size, complete, touched) VALUES (?, ?, ?, 0, ?)'
+		),
+		blobPartIndexes: db.prepare('SELECT i FROM blob_parts WHERE doc = ? AND blob = ? ORDER BY i'),
+		insertBlobPart: db.prepare(
+			'INSERT OR IGNORE INTO blob_parts (doc, blob, i, bytes) VALUES (?, ?, ?, ?)'
+		),
+		touchBlob: db.prepare('UPDATE blobs SET touched = ? WHERE doc = ? AND id = ? AND complete = 0'),
+		readBlobParts: db.prepare(
+			'SELECT bytes FROM blob_parts WHERE doc = ? AND blob = ? AND i BETWEEN ? AND ? ORDER BY i'
+		),
+		completeBlob: db.prepare('UPDATE blobs SET complete = 1, touched = 0 WHERE doc = ? AND id = ?'),
+		deleteBlobParts: db.prepare('DELETE FROM blob_parts WHERE doc = ? AND blob = ?'),
+		deleteBlob: db.prepare('DELETE FROM blobs WHERE doc = ? AND id = ?'),
+		staleBlobs: db.prepare('SELECT doc, id FROM blobs WHERE complete = 0 AND touched < ?')
 	};
 }

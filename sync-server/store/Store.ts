@@ -73,7 +73,31 @@ export interface Store {
 	/** The latest snapshot of the document, if any. */
 	getSnapshot(doc: Uint8Array): StoredSnapshot | undefined;
 
+	/** The blob's size and whether its upload is complete; undefined when unknown. */
+	getBlob(doc: Uint8Array, id: Uint8Array): StoredBlob | undefined;
+	/** Bytes the document's blobs take, complete or not (its quota counts both). */
+	blobBytes(doc: Uint8Array): number;
+	/** Records a new, incomplete blob of `size` bytes; `now` starts its expiry clock. */
+	createBlob(doc: Uint8Array, id: Uint8Array, size: number, now: number): void;
+	/** Indexes of the parts stored for an incomplete blob, ascending. */
+	blobPartIndexes(doc: Uint8Array, id: Uint8Array): number[];
+	/** Stores part `i` durably (a retried part keeps the first bytes) and touches the blob. */
+	putBlobPart(doc: Uint8Array, id: Uint8Array, i: number, bytes: Uint8Array, now: number): void;
+	/** The parts `from`…`to` (inclusive) in order. */
+	readBlobParts(doc: Uint8Array, id: Uint8Array, from: number, to: number): Uint8Array[];
+	/** Makes the blob visible to `blob.get`. */
+	completeBlob(doc: Uint8Array, id: Uint8Array): void;
+	/** Forgets a blob and its parts. */
+	deleteBlob(doc: Uint8Array, id: Uint8Array): void;
+	/** Deletes incomplete blobs last touched before `before` (ms); returns how many. */
+	deleteStaleBlobs(before: number): number;
+
 	close(): void;
+}
+
+export interface StoredBlob {
+	size: number;
+	complete: boolean;
 }
 
 export interface StoredSnapshot {

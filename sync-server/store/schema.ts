@@ -1,12 +1,13 @@
 /**
- * The relay's SQLite schema, version 2 (kept in `PRAGMA user_version`). Version 2 added the
- * `snapshots` table; every statement is `IF NOT EXISTS`, so a version-1 database upgrades in place.
+ * The relay's SQLite schema, version 3 (kept in `PRAGMA user_version`). Version 2 added the
+ * `snapshots` table, version 3 the `blobs` and `blob_parts` tables; every statement is
+ * `IF NOT EXISTS`, so an older database upgrades in place.
  *
  * Only what the relay needs is stored: public keys, signed records and ciphertext. Entries carry
  * no timestamp (timing is visible to the relay as it happens, but need not be kept), and
  * document ids are the random-looking hashes of their genesis records.
  */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 export const SCHEMA_SQL = `
 CREATE TABLE IF NOT EXISTS documents (
@@ -57,5 +58,26 @@ CREATE TABLE IF NOT EXISTS snapshots (
 	doc BLOB PRIMARY KEY,
 	up_to INTEGER NOT NULL CHECK (up_to >= 1),
 	bytes BLOB NOT NULL
+);
+
+-- Encrypted files (src/lib/protocol/blob.ts). A blob is visible only once complete = 1, which
+-- blob.end sets after checking that its parts hash to its id. touched is the time in ms of the
+-- last part of an incomplete upload, so abandoned uploads expire; 0 once complete.
+CREATE TABLE IF NOT EXISTS blobs (
+	doc BLOB NOT NULL,
+	id BLOB NOT NULL,
+	size INTEGER NOT NULL CHECK (size >= 1),
+	complete INTEGER NOT NULL DEFAULT 0 CHECK (complete IN (0, 1)),
+	touched INTEGER NOT NULL,
+	PRIMARY KEY (doc, id)
+);
+CREATE INDEX IF NOT EXISTS blobs_incomplete ON blobs (complete, touched);
+
+CREATE TABLE IF NOT EXISTS blob_parts (
+	doc BLOB NOT NULL,
+	blob BLOB NOT NULL,
+	i INTEGER NOT NULL CHECK (i >= 0),
+	bytes BLOB NOT NULL,
+	PRIMARY KEY (doc, blob, i)
 );
 `;

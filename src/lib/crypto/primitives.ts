@@ -22,7 +22,9 @@ export const Tag = {
 	kdf: 'tend/kdf/v1',
 	storageKey: 'tend/storage-key/v1',
 	storageKeyWrap: 'tend/storage-key-wrap/v1',
-	payload: 'tend/payload/v1'
+	payload: 'tend/payload/v1',
+	blobId: 'tend/blob-id/v1',
+	fileHash: 'tend/file-hash/v1'
 } as const;
 export type Tag = (typeof Tag)[keyof typeof Tag];
 
@@ -44,6 +46,28 @@ export function randomBytes(length: number): Uint8Array {
 /** BLAKE2b-256 of `tag` and `parts`, length-prefixed so no two part lists collide. */
 export function hash(tag: Tag, ...parts: Uint8Array[]): Uint8Array {
 	return sodium().crypto_generichash(Size.hash, lengthPrefixed(tag, ...parts), null);
+}
+
+/** An incremental BLAKE2b-256 over bytes that arrive in pieces (files and blobs). */
+export interface StreamHasher {
+	update(bytes: Uint8Array): void;
+	/** The 32-byte digest; the hasher can't be used afterwards. */
+	digest(): Uint8Array;
+}
+
+/**
+ * BLAKE2b-256 of `tag ‖ 0x00 ‖ bytes…`, fed piece by piece. The tag is ASCII without a NUL, so
+ * the NUL ends it unambiguously (rule 6). Used where {@link hash}'s length prefixes would need
+ * the whole input at once: blob ids (a 25 MiB file) and plaintext hashes of files.
+ */
+export function hashStream(tag: Tag): StreamHasher {
+	const s = sodium();
+	const state = s.crypto_generichash_init(null, Size.hash);
+	s.crypto_generichash_update(state, new TextEncoder().encode(`${tag}\0`));
+	return {
+		update: (bytes) => s.crypto_generichash_update(state, bytes),
+		digest: () => s.crypto_generichash_final(state, Size.hash)
+	};
 }
 
 /** Keyed BLAKE2b-256, used as a PRF for subkeys and hashed storage keys. */

@@ -20,6 +20,10 @@ export const ErrorCodes = {
 	'invite-expired': 'the invite has expired',
 	'invite-revoked': 'the invite was revoked',
 	'not-inviter': 'only the device that created the invite may do this',
+	'blob-too-large': 'the file is larger than this relay accepts',
+	'quota-exceeded': 'the document has used up its storage for files at this relay',
+	'unknown-blob': 'no complete blob with this id in this document',
+	'bad-blob': 'the uploaded bytes do not match the blob id or size',
 	'rate-limited': 'too many requests; slow down',
 	internal: 'the relay failed; the request can be retried'
 } as const;

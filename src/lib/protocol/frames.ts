@@ -58,7 +58,23 @@ export const requestSchemas = {
 	/** An administering device stores a snapshot entry covering the log up to seq `upTo`. */
 	'snap.put': { doc: 'key32', upTo: 'uint', entry: 'bytes' },
 	/** The latest snapshot of a document: `ok { upTo, entry }`, or `ok {}` when there is none. */
-	'snap.get': { doc: 'key32' }
+	'snap.get': { doc: 'key32' },
+	/**
+	 * Starts or resumes the upload of blob `blob` (its id: the hash of its `size` bytes of
+	 * ciphertext) to the document: `ok { have }` lists the parts the relay already holds, or
+	 * `ok { done: true }` when the blob is complete. Writers only; checks the size limit and
+	 * the document's quota (`blob-too-large`, `quota-exceeded`). See src/lib/protocol/blob.ts.
+	 */
+	'blob.begin': { doc: 'key32', blob: 'key32', size: 'uint' },
+	/** Part `i` of a begun upload (BLOB_PART_BYTES each, the last shorter); `ok {}` once durable. */
+	'blob.part': { doc: 'key32', blob: 'key32', i: 'uint', data: 'bytes' },
+	/**
+	 * Ends an upload: the relay checks that every part is there and that the bytes hash to the
+	 * id, then makes the blob visible (`ok {}`), or refuses with `bad-blob` and forgets it.
+	 */
+	'blob.end': { doc: 'key32', blob: 'key32' },
+	/** Bytes `[offset, offset + length)` of a complete blob: `ok { size, data }`; readers only. */
+	'blob.get': { doc: 'key32', blob: 'key32', offset: 'uint', length: 'uint' }
 } as const satisfies Record<string, Schema>;
 
 /** Frames the relay sends without being asked (besides answers). */

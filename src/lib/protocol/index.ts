@@ -11,3 +11,4 @@ export * from './entry.js';
 export * from './records.js';
 export * from './auth.js';
 export * from './invite.js';
+export * from './blob.js';
