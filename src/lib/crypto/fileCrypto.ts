@@ -135,7 +135,7 @@ export function openFile(ciphertext: Uint8Array, secrets: FileSecrets): FileOpen
 	while (at < ciphertext.length) {
 		if (finished) return { ok: false, code: 'trailing' };
 		const end = Math.min(ciphertext.length, at + FILE_CHUNK_BYTES + CHUNK_OVERHEAD);
-		let pulled;
+		let pulled: { message: Uint8Array; tag: number } | false;
 		try {
 			pulled = s.crypto_secretstream_xchacha20poly1305_pull(state, ciphertext.subarray(at, end), null);
 		} catch {
