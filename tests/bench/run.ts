@@ -18,6 +18,7 @@ import {
 	type RelayRaw,
 	type SectionContext
 } from './sections.js';
+import { searchSection } from './searchBench.js';
 import { round } from './stats.js';
 
 /**
@@ -35,11 +36,13 @@ import { round } from './stats.js';
  * 3. Crypto: sealEntry / openEntry against raw XChaCha20-Poly1305.
  * 4. Opening a long conversation: 20,000 messages (50,000 with TEND_BENCH_OPEN_LARGE=50000)
  *    against 1,000: open time, memory, appending one message.
+ * 5. Search: a 20,000-message on-device index (build, query p50/p99, memory) against a linear
+ *    scan of the same messages.
  *
  * Prints a table and writes `bench-results/results.json` (git-ignored). About 3 minutes on a
  * 2-core machine. Options:
  * - `--quick`: one short run of each, to try the bench out (~1 minute);
- * - `--only relay,e2e,catchup,crypto,open`: some sections only (e.g. `--only open`);
+ * - `--only relay,e2e,catchup,crypto,open,search`: some sections only (e.g. `--only open`);
  * - `--profile`: afterwards, untimed runs under the CPU profiler showing where the time goes
  *   in both relays, in Tend devices exchanging messages and in a device catching up.
  *
@@ -67,7 +70,7 @@ const QUICK: BenchConfig = {
 	crypto: { loopMs: 100 }
 };
 
-const SECTIONS = ['relay', 'e2e', 'catchup', 'crypto', 'open'] as const;
+const SECTIONS = ['relay', 'e2e', 'catchup', 'crypto', 'open', 'search'] as const;
 type SectionName = (typeof SECTIONS)[number];
 
 async function main(): Promise<void> {
@@ -130,6 +133,11 @@ async function main(): Promise<void> {
 		const open = await openSection(ctx);
 		sections.push(open.section);
 		raw.open = open.raw;
+	}
+	if (wants('search')) {
+		const search = searchSection({ texts: ctx.texts, runs: ctx.config.runs, log: ctx.log });
+		sections.push(search.section);
+		raw.search = search.raw;
 	}
 	const durationS = since(started);
 	const profiles = values.profile ? await profilePass(ctx) : undefined;
