@@ -1,3 +1,4 @@
+import { MessageIndex } from '../search/MessageIndex.js';
 import { FakeJoinHandle } from './FakeJoinHandle.svelte.js';
 import {
 	demoConversations,
@@ -16,6 +17,9 @@ import type {
 	JoinHandle,
 	Me,
 	PendingJoinView,
+	SearchPerson,
+	SearchRequest,
+	SearchResultsView,
 	TendApp
 } from './types.js';
 
@@ -181,6 +185,56 @@ export class FakeTendApp implements TendApp {
 		this.relayUrl = url;
 		this.setConnection('connecting');
 		this.later(this.latency * 2, () => this.setConnection('online'));
+	}
+
+	/** The same index as the real app, rebuilt from the fake's messages on every search. */
+	async search(request: SearchRequest): Promise<SearchResultsView> {
+		const index = new MessageIndex();
+		for (const c of this.store) {
+			index.syncConversation(
+				c.id,
+				c.messages.map((m) => ({
+					conversationId: c.id,
+					messageId: m.id,
+					author: m.mine ? 'me' : m.authorName,
+					sentAt: m.sentAt,
+					text: m.text
+				}))
+			);
+		}
+		const { hits, total } = index.search(request.text, {
+			conversationId: request.conversationId || undefined,
+			author: request.personId || undefined,
+			from: request.from,
+			to: request.to
+		});
+		return {
+			total,
+			hits: hits.map((hit) => {
+				const c = this.find(hit.conversationId);
+				const m = c?.messages.find((x) => x.id === hit.messageId);
+				return {
+					conversationId: hit.conversationId,
+					conversationTitle: c?.title ?? '',
+					messageId: hit.messageId,
+					authorName: m?.authorName ?? '?',
+					mine: m?.mine ?? false,
+					sentAt: hit.sentAt,
+					snippet: hit.snippet
+				};
+			})
+		};
+	}
+
+	searchPeople(): SearchPerson[] {
+		const people = new Map<string, SearchPerson>();
+		for (const c of this.store) {
+			for (const m of c.members) {
+				const id = m.me ? 'me' : m.name;
+				people.set(id, { id, name: m.name, me: m.me });
+			}
+		}
+		return [...people.values()];
 	}
 
 	// Dev and test controls ------------------------------------------------------------------

@@ -16,6 +16,7 @@ import { SyncEngine, type PendingJoin } from '../sync/SyncEngine.js';
 import type { SocketLike } from '../sync/RelayConnection.js';
 import { ConversationController } from './ConversationController.svelte.js';
 import { JoinController } from './JoinController.svelte.js';
+import { SearchService } from './SearchService.js';
 import { summarize } from './summaries.js';
 import type {
 	AppPhase,
@@ -25,6 +26,9 @@ import type {
 	JoinHandle,
 	Me,
 	PendingJoinView,
+	SearchPerson,
+	SearchRequest,
+	SearchResultsView,
 	TendApp
 } from './types.js';
 
@@ -473,6 +477,28 @@ export class RealTendApp implements TendApp {
 			title: join.info.title,
 			safetyCode: JoinController.codeFor(join, runtime)
 		}));
+	}
+
+	// ----- Search ---------------------------------------------------------------------------
+
+	#search = new SearchService({
+		conversationIds: () => [...this.#sources.keys()],
+		doc: (id) => {
+			const handle = this.#sources.get(id)?.handle;
+			if (!handle?.isReady()) return undefined;
+			const doc = handle.doc() as A.Doc<ConversationDoc>;
+			return typeof doc.title === 'string' ? doc : undefined;
+		},
+		myId: () => (this.#runtime ? toHex(this.#runtime.ctx.author.device.publicKey) : '')
+	});
+
+	async search(request: SearchRequest): Promise<SearchResultsView> {
+		await this.#ready;
+		return this.#search.search(request);
+	}
+
+	searchPeople(): SearchPerson[] {
+		return this.#search.people();
 	}
 
 	#summaryTimer: ReturnType<typeof setTimeout> | undefined;

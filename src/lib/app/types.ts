@@ -130,6 +130,47 @@ export interface PendingJoinView {
 	safetyCode: string;
 }
 
+/** A search over every conversation on this device (never leaves it). */
+export interface SearchRequest {
+	text: string;
+	conversationId?: string;
+	/** A person's id from {@link TendApp.searchPeople}. */
+	personId?: string;
+	/** Inclusive bounds on the send time, ms since the epoch. */
+	from?: number;
+	to?: number;
+}
+
+/** A piece of a result's snippet: plain text, or a matching word (shown marked). */
+export interface SnippetSegment {
+	text: string;
+	mark: boolean;
+}
+
+export interface SearchResultView {
+	conversationId: string;
+	conversationTitle: string;
+	messageId: string;
+	authorName: string;
+	mine: boolean;
+	sentAt: number;
+	/** Render each segment as text; never as HTML. */
+	snippet: SnippetSegment[];
+}
+
+export interface SearchResultsView {
+	/** Best first, at most 50. */
+	hits: SearchResultView[];
+	/** How many messages matched in all. */
+	total: number;
+}
+
+export interface SearchPerson {
+	id: string;
+	name: string;
+	me: boolean;
+}
+
 export interface TendApp {
 	readonly phase: AppPhase;
 	readonly failure: string | undefined;
@@ -159,4 +200,11 @@ export interface TendApp {
 	setRelayUrl(url: string): Promise<void>;
 	/** Stops waiting on an invite this device claimed (removes it from the home screen). */
 	cancelJoin(inviteId: string): Promise<void>;
+	/**
+	 * Searches every conversation on this device. The index lives in memory only and is built
+	 * on the first search after start-up (docs/security.md, "Search").
+	 */
+	search(request: SearchRequest): Promise<SearchResultsView>;
+	/** Everyone who wrote or may write in a conversation on this device, for the person filter. */
+	searchPeople(): SearchPerson[];
 }
