@@ -1,4 +1,5 @@
 import type * as A from '@automerge/automerge';
+import { AuditKind } from '../audit/kinds.js';
 import { toBase64Url, toHex } from '../protocol/bytes.js';
 import { formatInviteFragment } from '../protocol/invite.js';
 import {
@@ -274,6 +275,10 @@ export class ConversationController implements ConversationHandle {
 			inviterName: runtime.device.name,
 			title: doc.title
 		});
+		this.#app.audit.record(AuditKind.memberInvited, {
+			doc: this.#docKey,
+			invite: toBase64Url(stored.invite)
+		});
 		await this.#loadInvites();
 		this.#recompute();
 		return {
@@ -287,6 +292,7 @@ export class ConversationController implements ConversationHandle {
 	async revokeInvite(inviteId: string): Promise<void> {
 		const { engine } = this.#writable();
 		await engine.revokeInvite(inviteId);
+		this.#app.audit.record(AuditKind.inviteRevoked, { doc: this.#docKey, invite: inviteId });
 		await this.#loadInvites();
 		this.#recompute();
 	}
@@ -294,6 +300,11 @@ export class ConversationController implements ConversationHandle {
 	async admit(inviteId: string): Promise<void> {
 		const { sync, engine, runtime } = this.#writable();
 		const claim = await engine.admit(sync, inviteId);
+		this.#app.audit.record(AuditKind.memberAdded, {
+			doc: this.#docKey,
+			invite: inviteId,
+			member: toHex(claim.device)
+		});
 		await sync.change<ConversationDoc>((doc) =>
 			addMember(doc, toHex(claim.device), { name: claim.name, role: 'member', addedAt: Date.now() })
 		);
@@ -306,6 +317,7 @@ export class ConversationController implements ConversationHandle {
 	async decline(inviteId: string): Promise<void> {
 		const { sync, engine } = this.#writable();
 		await engine.decline(sync, inviteId);
+		this.#app.audit.record(AuditKind.memberDeclined, { doc: this.#docKey, invite: inviteId });
 		await this.#loadInvites();
 		this.#recompute();
 	}

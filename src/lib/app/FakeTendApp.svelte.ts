@@ -7,8 +7,10 @@ import {
 	randomCode,
 	type FakeConversation
 } from './fakeSeed.js';
+import type { AuditDetails } from '../audit/kinds.js';
 import type {
 	AppPhase,
+	AuditLog,
 	ConnectionState,
 	ConversationHandle,
 	ConversationSummary,
@@ -81,6 +83,15 @@ export function scenarioFromUrl(href: string): FakeScenario {
 	}
 }
 
+/** The fake's audit log: keeps events in memory, signs nothing. */
+export class FakeAuditLog implements AuditLog {
+	events: { kind: string; at: number; details: AuditDetails }[] = [];
+
+	record(kind: string, details: AuditDetails = {}): void {
+		this.events.push({ kind, at: Date.now(), details });
+	}
+}
+
 const REQUESTER_NAMES = ['Sam Rivera', 'Alex Kim', 'Jordan Lee', 'Noor Aziz'];
 
 function randomToken(bytes: number): string {
@@ -93,6 +104,7 @@ function randomToken(bytes: number): string {
 
 export class FakeTendApp implements TendApp {
 	phase = $state<AppPhase>('starting');
+	readonly audit = new FakeAuditLog();
 	failure = $state<string | undefined>(undefined);
 	me = $state<Me | undefined>(undefined);
 	connection = $state<ConnectionState>('connecting');

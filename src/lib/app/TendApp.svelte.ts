@@ -1,6 +1,8 @@
 import * as A from '@automerge/automerge';
 import { Repo, type DocumentId, type DocHandle } from '@automerge/automerge-repo';
 import { BroadcastChannelNetworkAdapter } from '@automerge/automerge-repo-network-broadcastchannel';
+import { AuditRecorder, localStorageQueue, type QueuedEvent } from '../audit/AuditRecorder.js';
+import { AuditKind, type AuditDetails } from '../audit/kinds.js';
 import { makeActorClaimMessage } from '../crypto/actorClaim.js';
 import { generateBoxKeyPair, generateSignKeyPair, randomBytes } from '../crypto/primitives.js';
 import { readyCrypto } from '../crypto/sodium.js';
@@ -115,6 +117,23 @@ export class RealTendApp implements TendApp {
 	leader = $state(true);
 	relayUrl = $state('');
 	pendingJoins = $state.raw<PendingJoinView[]>([]);
+	/**
+	 * The audit recorder (src/lib/audit/AuditRecorder.ts). In the leader tab it owns this
+	 * device's audit chains; other tabs hand their events to it over `tend-audit`.
+	 */
+	readonly recorder = new AuditRecorder({ locked: browserLockedQueue() });
+	readonly audit = {
+		record: (kind: string, details: AuditDetails = {}): void => this.#recordAudit(kind, details)
+	};
+	#auditChannel: BroadcastChannel | undefined;
+
+	#recordAudit(kind: string, details: AuditDetails): void {
+		if (!this.leader && this.#auditChannel) {
+			this.#auditChannel.postMessage({ kind, at: Date.now(), details } satisfies QueuedEvent);
+			return;
+		}
+		this.recorder.record(kind, details);
+	}
 
 	#runtime: Runtime | undefined;
 	#delivery: BroadcastChannel | undefined;
@@ -234,6 +253,7 @@ export class RealTendApp implements TendApp {
 		}
 		this.#runtime = { repo, store, device, engine, ctx };
 		this.me = { name: device.name, deviceFingerprint: fingerprint(device.signPk) };
+		await this.#startAudit(device);
 
 		const index = await this.#indexHandle();
 		for (const docKey of Object.keys(index.doc().conversations ?? {})) {
@@ -255,6 +275,32 @@ export class RealTendApp implements TendApp {
 		await this.#refreshPendingJoins();
 		this.#refreshSummaries();
 		this.phase = device.name ? 'ready' : 'onboarding';
+	}
+
+	/**
+	 * The leader tab signs audit records; it listens for other tabs' events. Opening the app with
+	 * the device keys available is a sign-in (the vault will make that the unlock).
+	 */
+	async #startAudit(device: DeviceRecord): Promise<void> {
+		if (typeof BroadcastChannel !== 'undefined') {
+			this.#auditChannel = new BroadcastChannel('tend-audit');
+			if (this.leader) {
+				this.#auditChannel.onmessage = (event: MessageEvent<Partial<QueuedEvent>>) => {
+					const { kind, details } = event.data ?? {};
+					if (typeof kind === 'string' && details && typeof details === 'object') {
+						this.recorder.record(kind, details);
+					}
+				};
+			}
+		}
+		if (!this.leader) return;
+		await this.recorder.attach({
+			store: this.#require().store,
+			device: { publicKey: device.signPk, privateKey: device.signSk },
+			box: { publicKey: device.boxPk, privateKey: device.boxSk },
+			incarnation: device.incarnation
+		});
+		this.recorder.record(AuditKind.signIn, { method: 'device' });
 	}
 
 	async #indexHandle(): Promise<DocHandle<IndexDoc>> {
@@ -412,6 +458,7 @@ export class RealTendApp implements TendApp {
 		this.#sources.set(sync.docKey, syncSource(sync));
 		engine.add(sync);
 		await this.#addToIndex(sync.docKey);
+		this.audit.record(AuditKind.conversationCreated, { doc: sync.docKey });
 		this.#refreshSummaries();
 		return sync.docKey;
 	}
@@ -442,6 +489,7 @@ export class RealTendApp implements TendApp {
 	async #admitted(sync: DocSync, join: PendingJoin): Promise<void> {
 		this.#sources.set(sync.docKey, syncSource(sync));
 		await this.#addToIndex(sync.docKey);
+		this.audit.record(AuditKind.joined, { doc: sync.docKey, invite: toBase64Url(join.invite) });
 		await this.#refreshPendingJoins();
 		this.#refreshSummaries();
 		for (const listener of this.#joinListeners) listener(sync, join);
@@ -523,6 +571,11 @@ export class RealTendApp implements TendApp {
 				.sort((a, b) => b.updatedAt - a.updatedAt);
 		}, 30);
 	}
+}
+
+/** Locked-time audit events in localStorage, or nowhere when it isn't available. */
+function browserLockedQueue() {
+	return typeof localStorage === 'undefined' ? undefined : localStorageQueue();
 }
 
 /** "a1b2 c3d4": the first four bytes of a device key, for people to tell devices apart. */

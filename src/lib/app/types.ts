@@ -1,3 +1,5 @@
+import type { AuditDetails } from '../audit/kinds.js';
+
 /**
  * What the UI sees of Tend. Components read these plain values (held in `$state` by the app
  * classes) and call the methods; all crypto, storage and sync stay behind this surface.
@@ -171,8 +173,20 @@ export interface SearchPerson {
 	me: boolean;
 }
 
+/**
+ * Puts events on the audit trail (issue 8, rule 21). `record` never throws and never waits; it
+ * works while the app is locked (queued, signed at the next unlock) and in any tab (a tab that
+ * isn't the leader hands the event to the leader, which owns the chain). Kinds are in
+ * `src/lib/audit/kinds.ts` (`AuditKind`); details carry ids and numbers, never content.
+ */
+export interface AuditLog {
+	record(kind: string, details?: AuditDetails): void;
+}
+
 export interface TendApp {
 	readonly phase: AppPhase;
+	/** The audit trail's recorder; see {@link AuditLog}. */
+	readonly audit: AuditLog;
 	readonly failure: string | undefined;
 	readonly me: Me | undefined;
 	readonly connection: ConnectionState;

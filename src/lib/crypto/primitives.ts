@@ -24,7 +24,19 @@ export const Tag = {
 	storageKeyWrap: 'tend/storage-key-wrap/v1',
 	payload: 'tend/payload/v1',
 	blobId: 'tend/blob-id/v1',
-	fileHash: 'tend/file-hash/v1'
+	fileHash: 'tend/file-hash/v1',
+	/** An audit record, signed by the device that made it (rule 21). */
+	audit: 'tend/audit/v1',
+	/** The hash that chains a device's audit records. */
+	auditHash: 'tend/audit-hash/v1',
+	/** Who owns an audit trail: owner devices and the box keys records are sealed to. */
+	auditOwners: 'tend/audit-owners/v1',
+	/** An owner's signature over an exported audit file (the list of records and chain heads). */
+	auditExport: 'tend/audit-export/v1',
+	/** The hash over an exported audit file's records, in file order. */
+	auditExportDigest: 'tend/audit-export-digest/v1',
+	/** A signed archive of a conversation (or board) for the clinical record. */
+	archive: 'tend/archive/v1'
 } as const;
 export type Tag = (typeof Tag)[keyof typeof Tag];
 

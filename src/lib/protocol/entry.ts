@@ -30,7 +30,12 @@ export const EntryKind = {
 	/** Automerge changes written by one device. */
 	changes: 1,
 	/** A compacted document written by an administering device (rule 14). */
-	snapshot: 2
+	snapshot: 2,
+	/**
+	 * Audit records sealed to a trail's owners (src/lib/audit/auditEntry.ts); only in audit
+	 * documents. Conversation devices refuse it like any kind they don't expect.
+	 */
+	audit: 3
 } as const;
 export type EntryKind = (typeof EntryKind)[keyof typeof EntryKind];
 
@@ -55,7 +60,9 @@ export function parseEntryHeader(entry: Uint8Array): EntryHeader | undefined {
 	if (entry.length < ENTRY_MIN_BYTES) return undefined;
 	if (entry[0] !== ENTRY_VERSION || entry[2] !== 0 || entry[3] !== 0) return undefined;
 	const kind = entry[1];
-	if (kind !== EntryKind.changes && kind !== EntryKind.snapshot) return undefined;
+	if (kind !== EntryKind.changes && kind !== EntryKind.snapshot && kind !== EntryKind.audit) {
+		return undefined;
+	}
 	return {
 		version: entry[0],
 		kind,
