@@ -38,8 +38,12 @@ async function verifyCli(file: unknown): Promise<{ code: number; out: string }> 
 	}
 }
 
+/** Changes the client's records (its chain, in order) and keeps the owner's as they are. */
 function withRecords(change: (records: Uint8Array[]) => Uint8Array[]): AuditFile {
-	return { ...good, records: change(good.records.map(fromBase64Url)).map(toBase64Url) };
+	const all = good.records.map(fromBase64Url);
+	const mine = (bytes: Uint8Array) => toHex(openAuditRecord(bytes)!.body.device) === toHex(client.sign.publicKey);
+	const others = all.filter((bytes) => !mine(bytes));
+	return { ...good, records: [...others, ...change(all.filter(mine))].map(toBase64Url) };
 }
 
 beforeAll(async () => {
@@ -64,14 +68,14 @@ describe('audit:verify', () => {
 	});
 
 	it('names a dropped record', async () => {
-		const { code, out } = await verifyCli(withRecords((r) => [...r.slice(0, 3), ...r.slice(4)]));
+		const { code, out } = await verifyCli(withRecords((r) => [...r.slice(0, 1), ...r.slice(2)]));
 		expect(out).toContain('record 2 is missing (gap)');
 		expect(out).toContain('differs from the one the owner signed');
 		expect(code).toBe(1);
 	});
 
 	it('names reordered records', async () => {
-		const { code, out } = await verifyCli(withRecords((r) => [r[0], r[1], r[2], r[4], r[3], r[5], r[6]]));
+		const { code, out } = await verifyCli(withRecords((r) => [r[0], r[2], r[1], r[3], r[4]]));
 		expect(out).toContain('record 2 comes after record 3 (reordered)');
 		expect(code).toBe(1);
 	});
@@ -79,10 +83,10 @@ describe('audit:verify', () => {
 	it('names an altered record', async () => {
 		const { code, out } = await verifyCli(
 			withRecords((r) => {
-				const outer = decodeCbor(r[3]) as { body: Uint8Array };
+				const outer = decodeCbor(r[1]) as { body: Uint8Array };
 				const body = decodeCbor(outer.body) as Record<string, unknown>;
 				body.kind = 'exported';
-				r[3] = encodeCbor({ ...outer, body: encodeCbor(body) });
+				r[1] = encodeCbor({ ...outer, body: encodeCbor(body) });
 				return r;
 			})
 		);
@@ -91,7 +95,7 @@ describe('audit:verify', () => {
 	});
 
 	it('names a cut-off end, even when the export signature is re-made by a non-owner', async () => {
-		const cut = withRecords((r) => r.slice(0, 5));
+		const cut = withRecords((r) => r.slice(0, 3));
 		const { code, out } = await verifyCli(cut);
 		expect(out).toContain('the chain ends at record 3 but the export lists record 5 (cut off)');
 		expect(code).toBe(1);
@@ -104,7 +108,7 @@ describe('audit:verify', () => {
 
 	it('names a forged signature', async () => {
 		const forged = withRecords((r) => {
-			const last = openAuditRecord(r[6])!;
+			const last = openAuditRecord(r[4])!;
 			const made = createAuditRecord({
 				trail: t.trail,
 				device: { ...generateSignKeyPair(), publicKey: client.sign.publicKey },

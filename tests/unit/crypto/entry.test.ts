@@ -164,7 +164,7 @@ describe('openEntry rejects (rule 8: an entry cannot be moved, altered or forged
 		for (const [index, value] of [
 			[0, 2],
 			[1, 0],
-			[1, 3],
+			[1, 9],
 			[2, 1],
 			[3, 1]
 		]) {
@@ -172,6 +172,10 @@ describe('openEntry rejects (rule 8: an entry cannot be moved, altered or forged
 			bad[index] = value;
 			expect(openEntry(bad, DOC, keys)).toEqual({ ok: false, why: 'malformed' });
 		}
+		// An entry relabelled as an audit entry (kind 3) doesn't open: the header is bound.
+		const relabelled = sealed.slice();
+		relabelled[1] = 3;
+		expect(openEntry(relabelled, DOC, keys).ok).toBe(false);
 	});
 
 	it('rejects every flipped byte of the nonce, ciphertext and tag', () => {
