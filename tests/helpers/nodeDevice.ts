@@ -6,6 +6,7 @@ import { MemoryBackend } from '../../src/lib/storage/MemoryBackend.js';
 import type { DocSyncContext } from '../../src/lib/sync/DocSync.js';
 import type { SocketLike } from '../../src/lib/sync/RelayConnection.js';
 import { SyncEngine } from '../../src/lib/sync/SyncEngine.js';
+import type { AuditRecorder } from '../../src/lib/audit/AuditRecorder.js';
 
 /**
  * A Tend device in Node: the real SyncEngine, Repo and encrypting storage (over an in-memory
@@ -23,7 +24,8 @@ export interface NodeDevice {
 
 export function nodeDevice(
 	relayUrl: string,
-	previous?: Pick<NodeDevice, 'backend' | 'storageKey' | 'box'> & { ctx: Pick<DocSyncContext, 'author'> }
+	previous?: Pick<NodeDevice, 'backend' | 'storageKey' | 'box'> & { ctx: Pick<DocSyncContext, 'author'> },
+	options: { audit?: AuditRecorder } = {}
 ): NodeDevice {
 	const backend = previous?.backend ?? new MemoryBackend();
 	const storageKey = previous?.storageKey ?? randomBytes(32);
@@ -39,7 +41,8 @@ export function nodeDevice(
 		...ctx,
 		box,
 		relayUrl,
-		socketFactory: (url) => new WebSocket(url) as unknown as SocketLike
+		socketFactory: (url) => new WebSocket(url) as unknown as SocketLike,
+		audit: options.audit
 	});
 	const device: NodeDevice = {
 		ctx,

@@ -232,7 +232,8 @@ export class RealTendApp implements TendApp {
 				...ctx,
 				box: { publicKey: device.boxPk, privateKey: device.boxSk },
 				relayUrl: this.relayUrl,
-				socketFactory: (url) => new WebSocket(url) as unknown as SocketLike
+				socketFactory: (url) => new WebSocket(url) as unknown as SocketLike,
+				audit: this.recorder
 			});
 			engine.on('status', (status) => (this.connection = status));
 			engine.on('doc-changed', (doc) => {
@@ -260,6 +261,13 @@ export class RealTendApp implements TendApp {
 			await this.#openSource(docKey);
 		}
 		if (engine) {
+			// Conversations this device administers from before the audit trail existed join it.
+			const me = device.signPk;
+			for (const sync of engine.docs()) {
+				if (sync.isAdmin(me) && !this.recorder.trailOf(sync.docKey)) {
+					await engine.audit?.linkToOwnTrail(sync.docKey).catch(() => {});
+				}
+			}
 			engine.start();
 			window.addEventListener('online', () => engine.connection.retryNow());
 			window.addEventListener('offline', () => engine.connection.networkLost());
@@ -458,6 +466,8 @@ export class RealTendApp implements TendApp {
 		this.#sources.set(sync.docKey, syncSource(sync));
 		engine.add(sync);
 		await this.#addToIndex(sync.docKey);
+		// Its events go to this person's own audit trail (docs/security.md, "Audit trail").
+		await engine.audit?.linkToOwnTrail(sync.docKey).catch(() => {});
 		this.audit.record(AuditKind.conversationCreated, { doc: sync.docKey });
 		this.#refreshSummaries();
 		return sync.docKey;

@@ -57,6 +57,10 @@ export interface TrailInfo {
 	chain: Uint8Array[];
 	/** Conversations (and later boards) whose events go to this trail, base64url ids. */
 	docs: string[];
+	/** The signed owners record (`createOwnersRecord`), passed on in invites. */
+	ownersRecord?: Uint8Array;
+	/** The relay has the audit document's genesis (set by the sync once `doc.create` succeeded). */
+	registered?: boolean;
 }
 
 export interface AuditEnv {

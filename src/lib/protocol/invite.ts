@@ -50,6 +50,10 @@ export interface InviteInfo {
 	inviterName: string;
 	title: string;
 	kind: string;
+	/** The audit trail this document's events go to (its audit document's id), if any. */
+	audit?: Uint8Array;
+	/** That trail's owners record, signed by an owner device (src/lib/audit/auditEntry.ts). */
+	auditOwners?: Uint8Array;
 }
 
 export function sealInviteInfo(keys: InviteKeys, invite: Uint8Array, info: InviteInfo) {
@@ -69,6 +73,10 @@ export function openInviteInfo(
 		if (!(info.inviter instanceof Uint8Array) || info.inviter.length !== 32) return undefined;
 		if (typeof info.inviterName !== 'string' || typeof info.title !== 'string') return undefined;
 		if (typeof info.kind !== 'string') return undefined;
+		if (info.audit !== undefined && !(info.audit instanceof Uint8Array && info.audit.length === 32)) {
+			return undefined;
+		}
+		if (info.auditOwners !== undefined && !(info.auditOwners instanceof Uint8Array)) return undefined;
 		return info as unknown as InviteInfo;
 	} catch {
 		return undefined;

@@ -22,6 +22,8 @@ import {
 	type InviteInfo
 } from '../protocol/invite.js';
 import { isListed, openEnvelopeRecord, verifyChain } from '../protocol/records.js';
+import type { AuditRecorder } from '../audit/AuditRecorder.js';
+import { AuditSync } from './AuditSync.js';
 import { DocSync, type DocProblem, type DocSyncContext } from './DocSync.js';
 import { createAddWriterRecord, createEnvelope } from './documentRecords.js';
 import { RelayConnection, type ConnectionStatus, type SocketFactory } from './RelayConnection.js';
@@ -75,6 +77,8 @@ export interface SyncEngineParams extends DocSyncContext {
 	box: BoxKeyPair;
 	relayUrl: string;
 	socketFactory: SocketFactory;
+	/** The device's audit recorder: its trails are synced through the relay too (AuditSync). */
+	audit?: AuditRecorder;
 }
 
 const JOIN_PREFIX = ['tend', 'join'];
@@ -82,6 +86,8 @@ const INVITE_PREFIX = ['tend', 'invite'];
 
 export class SyncEngine extends EventEmitter<SyncEngineEvents> {
 	readonly connection: RelayConnection;
+	/** Audit trails through the relay; present when the engine was given a recorder. */
+	readonly audit: AuditSync | undefined;
 	#ctx: DocSyncContext;
 	#box: BoxKeyPair;
 	#docs = new Map<string, DocSync>();
@@ -110,6 +116,15 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
 			}
 			this.emit('status', status);
 		});
+		this.audit = params.audit
+			? new AuditSync({
+					connection: this.connection,
+					recorder: params.audit,
+					store: params.store,
+					device: params.author.device,
+					box: params.box
+				})
+			: undefined;
 		this.connection.on('ready', () => void this.#onReady());
 		this.connection.on('push', (frame) => void this.#onPush(frame));
 	}
@@ -189,6 +204,7 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
 
 	async #onReady(): Promise<void> {
 		await Promise.all([...this.#docs.values()].map((sync) => this.#connectDoc(sync)));
+		await this.audit?.onReady();
 		await this.#fetchClaims();
 		await this.#fetchMail();
 		await this.checkJoins();
@@ -345,9 +361,11 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
 		if (frame.t === 'entries') {
 			const sync = this.#docs.get(toBase64Url(frame.doc));
 			if (sync) await this.#receive(sync, frame.items);
+			else await this.audit?.receive(frame.doc, frame.items).catch(() => false);
 		} else if (frame.t === 'head') {
 			const sync = this.#docs.get(toBase64Url(frame.doc));
 			if (sync && frame.n > sync.head.n) await this.#refreshChain(sync);
+			else if (!sync) await this.audit?.onHead(frame.doc);
 		} else if (frame.t === 'claim') {
 			await this.#acceptClaims(frame.claim);
 		} else if (frame.t === 'mail') {
@@ -380,7 +398,8 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
 			inviter: this.#ctx.author.device.publicKey,
 			inviterName: details.inviterName,
 			title: details.title,
-			kind: 'conversation'
+			kind: 'conversation',
+			...this.audit?.inviteInfoFor(sync.docKey)
 		});
 		await this.connection.request('invite.create', {
 			invite,
@@ -497,6 +516,8 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
 		if (!secret) throw new Error('no secret for the current key generation');
 		const envelope = createEnvelope(device, sync.head, secret, claim);
 		await this.connection.request('mail.send', { to: claim.device, envelope });
+		// The member's device may now append to the audit trail (it still reads none of it).
+		await this.audit?.admit(sync.docKey, claim).catch(() => {});
 		await this.connection.request('invite.close', { invite: fromBase64Url(inviteId) }).catch(() => {});
 		await this.#forgetInvite(inviteId);
 		this.emit('claims', sync.docKey);
@@ -517,6 +538,7 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
 	 */
 	async claimInvite(join: PendingJoin, boxPk: Uint8Array): Promise<void> {
 		await this.rememberJoin(join);
+		await this.audit?.expect(join.info);
 		const keys = deriveInviteKeys(join.secret);
 		const device = this.#ctx.author.device;
 		const profile = sealProfile(keys, join.invite, device.publicKey, join.name);
@@ -582,6 +604,10 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
 		const done: number[] = [];
 		for (const item of items) {
 			try {
+				if (await this.audit?.acceptEnvelope(item.b)) {
+					done.push(item.seq);
+					continue;
+				}
 				const admitted = await this.#acceptEnvelope(item.b, joins);
 				if (admitted) this.emit('admitted', admitted.sync, admitted.join);
 			} catch {
