@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { verifyChain, type EpochState } from '../src/lib/protocol/records.js';
 import type { Connection } from './Connection.js';
 import { keyOf } from './keys.js';
@@ -43,7 +44,8 @@ export class DocRegistry {
 
 	/** The document's state, or undefined when no such document is registered. */
 	get(doc: Uint8Array): DocState | undefined {
-		const key = keyOf(doc);
+		// Every push looks its document up here; latin1 is the cheapest exact string of the bytes.
+		const key = Buffer.from(doc.buffer, doc.byteOffset, doc.byteLength).toString('latin1');
 		const cached = this.#docs.get(key);
 		if (cached) return cached;
 

@@ -1,3 +1,4 @@
+import { encodePushOk } from '../src/lib/protocol/fastFrames.js';
 import type { Item } from '../src/lib/protocol/frames.js';
 import type { Connection } from './Connection.js';
 import type { DocState } from './DocRegistry.js';
@@ -53,19 +54,30 @@ export class PushBatcher {
 		const commitMs = performance.now() - started;
 
 		const fresh = new Map<DocState, Item[]>();
+		const corked = new Set<Connection>();
+		const cork = (conn: Connection) => {
+			if (corked.has(conn)) return;
+			corked.add(conn);
+			conn.cork();
+		};
 		let bytes = 0;
-		batch.forEach((push, i) => {
-			const { seq, dup } = results[i];
-			push.conn.ok(push.rid, { seq, id: push.id, dup });
-			bytes += push.entry.length;
-			if (dup) return;
-			push.doc.lastSeq = Math.max(push.doc.lastSeq, seq);
-			const items = fresh.get(push.doc) ?? [];
-			items.push({ seq, b: push.entry });
-			fresh.set(push.doc, items);
-		});
-
-		for (const [doc, items] of fresh) fanOut(doc, items);
+		try {
+			batch.forEach((push, i) => {
+				const { seq, dup } = results[i];
+				cork(push.conn);
+				push.conn.sendBytes(encodePushOk(push.rid, seq, push.id, dup));
+				bytes += push.entry.length;
+				if (dup) return;
+				push.doc.lastSeq = Math.max(push.doc.lastSeq, seq);
+				const items = fresh.get(push.doc) ?? [];
+				items.push({ seq, b: push.entry });
+				fresh.set(push.doc, items);
+			});
+			for (const [doc, items] of fresh) fanOut(doc, items, cork);
+		} finally {
+			for (const conn of corked) conn.uncork();
+		}
+		if (!this.log.isLevelEnabled('debug')) return;
 		const ms = round(performance.now() - started);
 		const summary = { n: batch.length, docs: fresh.size, bytes, commitMs: round(commitMs), ms };
 		this.log.debug(summary, 'push batch');
@@ -85,11 +97,14 @@ export class PushBatcher {
 }
 
 /** Sends newly committed entries (in seq order) to every live subscriber of the document. */
-function fanOut(doc: DocState, items: Item[]): void {
+function fanOut(doc: DocState, items: Item[], cork: (conn: Connection) => void): void {
 	if (doc.subs.size === 0) return;
 	items.sort((a, b) => a.seq - b.seq);
 	const batch = { items, frames: entryFrames(doc.id, items) };
-	for (const sub of doc.subs) sub.deliver(batch);
+	for (const sub of doc.subs) {
+		cork(sub.conn);
+		sub.deliver(batch);
+	}
 }
 
 function round(ms: number): number {

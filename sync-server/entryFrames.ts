@@ -1,4 +1,5 @@
-import { encodeFrame, type Item } from '../src/lib/protocol/frames.js';
+import { encodeEntries } from '../src/lib/protocol/fastFrames.js';
+import type { Item } from '../src/lib/protocol/frames.js';
 import { FRAME_ITEMS_BUDGET } from './limits.js';
 
 /**
@@ -12,13 +13,13 @@ export function entryFrames(doc: Uint8Array, items: Item[]): Uint8Array[] {
 	let bytes = 0;
 	for (const item of items) {
 		if (group.length > 0 && bytes + item.b.length > FRAME_ITEMS_BUDGET) {
-			frames.push(encodeFrame({ t: 'entries', doc, items: group }));
+			frames.push(encodeEntries(doc, group));
 			group = [];
 			bytes = 0;
 		}
 		group.push(item);
 		bytes += item.b.length;
 	}
-	if (group.length > 0) frames.push(encodeFrame({ t: 'entries', doc, items: group }));
+	if (group.length > 0) frames.push(encodeEntries(doc, group));
 	return frames;
 }

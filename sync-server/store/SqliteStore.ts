@@ -1,9 +1,10 @@
 import Database from 'better-sqlite3';
+import { Buffer } from 'node:buffer';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { equalBytes } from '../../src/lib/protocol/bytes.js';
-import { keyOf } from '../keys.js';
-import { SCHEMA_SQL, SCHEMA_VERSION } from './schema.js';
+import { EntryIdIndex } from './EntryIdIndex.js';
+import { MIGRATE_ENTRIES_SQL, SCHEMA_SQL, SCHEMA_VERSION } from './schema.js';
 import type {
 	EntryToStore,
 	EpochAppend,
@@ -25,6 +26,16 @@ import type {
 export const DB_FILE = 'relay.sqlite';
 
 const SYNCHRONOUS_NAMES = ['off', 'normal', 'full', 'extra'];
+
+/**
+ * Entry ids kept in memory across documents (~30 bytes each, so ~30 MiB). Past this, the
+ * documents least recently pushed to are dropped from memory and re-read when next pushed to.
+ */
+export const MAX_INDEXED_IDS = 1_000_000;
+
+function docKey(doc: Uint8Array): string {
+	return Buffer.from(doc.buffer, doc.byteOffset, doc.byteLength).toString('latin1');
+}
 
 interface InviteRow {
 	id: Uint8Array;
@@ -51,14 +62,23 @@ interface InviteRow {
 export class SqliteStore implements Store {
 	readonly #db: Database.Database;
 	readonly #stmt;
+	/** Entry ids per document (key: latin1 of the id), least recently pushed to first. */
+	readonly #ids = new Map<string, EntryIdIndex>();
+	#indexed = 0;
 
-	private constructor(db: Database.Database) {
+	private constructor(
+		db: Database.Database,
+		readonly maxIndexedIds: number
+	) {
 		this.#db = db;
 		this.#stmt = prepareStatements(db);
 	}
 
-	/** Opens (creating if needed) the database in `dataDir`, which is created if missing. */
-	static open(dataDir: string): SqliteStore {
+	/**
+	 * Opens (creating if needed) the database in `dataDir`, which is created if missing.
+	 * `maxIndexedIds` bounds the entry ids kept in memory (default {@link MAX_INDEXED_IDS}).
+	 */
+	static open(dataDir: string, options: { maxIndexedIds?: number } = {}): SqliteStore {
 		mkdirSync(dataDir, { recursive: true, mode: 0o700 });
 		const db = new Database(join(dataDir, DB_FILE));
 		db.pragma('journal_mode = WAL');
@@ -70,9 +90,16 @@ export class SqliteStore implements Store {
 			db.close();
 			throw new Error(`database schema ${version} is newer than this relay (${SCHEMA_VERSION})`);
 		}
-		db.exec(SCHEMA_SQL);
-		db.pragma(`user_version = ${SCHEMA_VERSION}`);
-		return new SqliteStore(db);
+		db.transaction(() => {
+			// The entries table of versions 1–3 carries a UNIQUE constraint (index origin 'u').
+			const indexes = db.pragma('index_list(entries)') as { origin: string }[];
+			if (version < 4 && indexes.some((index) => index.origin === 'u')) {
+				db.exec(MIGRATE_ENTRIES_SQL);
+			}
+			db.exec(SCHEMA_SQL);
+			db.pragma(`user_version = ${SCHEMA_VERSION}`);
+		})();
+		return new SqliteStore(db, options.maxIndexedIds ?? MAX_INDEXED_IDS);
 	}
 
 	settings(): StoreSettings {
@@ -128,21 +155,73 @@ export class SqliteStore implements Store {
 	// Entries
 
 	appendEntries(entries: EntryToStore[]): StoredEntryResult[] {
-		return this.#db.transaction(() => {
-			const next = new Map<string, number>();
-			return entries.map(({ doc, id, bytes }): StoredEntryResult => {
-				// Insert first: a retry (same id) is rare, so the lookup runs only when the
-				// unique (doc, id) index turned the insert away.
-				const key = keyOf(doc);
-				const seq = (next.get(key) ?? this.lastSeq(doc)) + 1;
-				if (this.#stmt.insertEntry.run(doc, seq, id, bytes).changes === 1) {
-					next.set(key, seq);
+		try {
+			const results = this.#db.transaction(() =>
+				entries.map(({ doc, id, bytes }): StoredEntryResult => {
+					const ids = this.#idsOf(doc);
+					const existing = ids.find(id, (seq) => this.#storedId(doc, seq));
+					if (existing !== undefined) return { seq: existing, dup: true };
+					const seq = ids.lastSeq + 1;
+					this.#stmt.insertEntry.run(doc, seq, id, bytes);
+					ids.add(id, seq);
+					this.#indexed++;
 					return { seq, dup: false };
-				}
-				const existing = this.#stmt.findEntry.get(doc, id) as { seq: number };
-				return { seq: existing.seq, dup: true };
-			});
-		})();
+				})
+			)();
+			this.#evictIds();
+			return results;
+		} catch (error) {
+			// Rolled back: what the indexes learnt in the transaction is forgotten with them; they
+			// are rebuilt from the database on the next push.
+			for (const { doc } of entries) this.#forgetIds(docKey(doc));
+			throw error;
+		}
+	}
+
+	/** Entry ids held in memory for duplicate checks (for tests and operators' curiosity). */
+	get indexedIds(): number {
+		return this.#indexed;
+	}
+
+	#storedId(doc: Uint8Array, seq: number): Uint8Array | undefined {
+		return (this.#stmt.entryIdAt.get(doc, seq) as { id: Uint8Array } | undefined)?.id;
+	}
+
+	/** The document's id index, built from the database when it isn't in memory. */
+	#idsOf(doc: Uint8Array): EntryIdIndex {
+		const key = docKey(doc);
+		const cached = this.#ids.get(key);
+		if (cached) {
+			if (this.#ids.size > 1) {
+				this.#ids.delete(key);
+				this.#ids.set(key, cached);
+			}
+			return cached;
+		}
+		const ids = new EntryIdIndex();
+		for (const row of this.#stmt.readIds.iterate(doc)) {
+			const { seq, id } = row as { seq: number; id: Uint8Array };
+			ids.add(id, seq);
+		}
+		this.#ids.set(key, ids);
+		this.#indexed += ids.size;
+		return ids;
+	}
+
+	/** Drops the least recently pushed documents' ids while over the limit (never the last). */
+	#evictIds(): void {
+		for (const [key, index] of this.#ids) {
+			if (this.#indexed <= this.maxIndexedIds || this.#ids.size === 1) return;
+			this.#ids.delete(key);
+			this.#indexed -= index.size;
+		}
+	}
+
+	#forgetIds(key: string): void {
+		const ids = this.#ids.get(key);
+		if (!ids) return;
+		this.#ids.delete(key);
+		this.#indexed -= ids.size;
 	}
 
 	readEntries(doc: Uint8Array, after: number, maxRows: number, maxBytes: number): StoredEntry[] {
@@ -339,10 +418,9 @@ function prepareStatements(db: Database.Database) {
 		),
 		insertEpoch: db.prepare('INSERT INTO epochs (doc, n, record) VALUES (?, ?, ?)'),
 
-		findEntry: db.prepare('SELECT seq FROM entries WHERE doc = ? AND id = ?'),
-		insertEntry: db.prepare(
-			'INSERT INTO entries (doc, seq, id, bytes) VALUES (?, ?, ?, ?) ON CONFLICT (doc, id) DO NOTHING'
-		),
+		entryIdAt: db.prepare('SELECT id FROM entries WHERE doc = ? AND seq = ?'),
+		readIds: db.prepare('SELECT seq, id FROM entries WHERE doc = ? ORDER BY seq'),
+		insertEntry: db.prepare('INSERT INTO entries (doc, seq, id, bytes) VALUES (?, ?, ?, ?)'),
 		readEntries: db.prepare(
 			'SELECT seq, bytes FROM entries WHERE doc = ? AND seq > ? ORDER BY seq'
 		),

@@ -1,13 +1,15 @@
 /**
  * The relay's SQLite schema, version 3 (kept in `PRAGMA user_version`). Version 2 added the
- * `snapshots` table, version 3 the `blobs` and `blob_parts` tables; every statement is
+ * `snapshots` table, version 3 the `blobs` and `blob_parts` tables; version 4 replaced the unique
+ * index on entry ids by an ordered covering index (`EntryIdIndex` explains why), which
+ * {@link MIGRATE_ENTRIES_SQL} does by copying the table. Every other statement is
  * `IF NOT EXISTS`, so an older database upgrades in place.
  *
  * Only what the relay needs is stored: public keys, signed records and ciphertext. Entries carry
  * no timestamp (timing is visible to the relay as it happens, but need not be kept), and
  * document ids are the random-looking hashes of their genesis records.
  */
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 
 export const SCHEMA_SQL = `
 CREATE TABLE IF NOT EXISTS documents (
@@ -29,9 +31,9 @@ CREATE TABLE IF NOT EXISTS entries (
 	seq INTEGER NOT NULL CHECK (seq >= 1),
 	id BLOB NOT NULL,
 	bytes BLOB NOT NULL,
-	PRIMARY KEY (doc, seq),
-	UNIQUE (doc, id)
+	PRIMARY KEY (doc, seq)
 );
+CREATE INDEX IF NOT EXISTS entry_ids ON entries (doc, seq, id);
 
 CREATE TABLE IF NOT EXISTS invites (
 	id BLOB PRIMARY KEY,
@@ -80,4 +82,21 @@ CREATE TABLE IF NOT EXISTS blob_parts (
 	bytes BLOB NOT NULL,
 	PRIMARY KEY (doc, blob, i)
 );
+`;
+
+/**
+ * Versions 1 to 3 declared `UNIQUE (doc, id)` on the entries table; SQLite can drop such an
+ * index only by rebuilding the table. Runs in one transaction before {@link SCHEMA_SQL}.
+ */
+export const MIGRATE_ENTRIES_SQL = `
+CREATE TABLE entries_v4 (
+	doc BLOB NOT NULL,
+	seq INTEGER NOT NULL CHECK (seq >= 1),
+	id BLOB NOT NULL,
+	bytes BLOB NOT NULL,
+	PRIMARY KEY (doc, seq)
+);
+INSERT INTO entries_v4 (doc, seq, id, bytes) SELECT doc, seq, id, bytes FROM entries ORDER BY doc, seq;
+DROP TABLE entries;
+ALTER TABLE entries_v4 RENAME TO entries;
 `;
