@@ -36,6 +36,8 @@ const config = {
 				'script-src': ['self', 'wasm-unsafe-eval'],
 				'style-src': ['self', 'unsafe-inline'],
 				'img-src': ['self', 'data:', 'blob:'],
+				// Voice notes play from blob: URLs of their checked, decrypted bytes.
+				'media-src': ['self', 'blob:'],
 				'worker-src': ['self'],
 				'manifest-src': ['self'],
 				'connect-src': ['self', ...relayOrigins],

@@ -14,3 +14,9 @@ export const chromiumArgs = [
 	'--disable-component-update',
 	'--disable-sync'
 ];
+
+/**
+ * Chromium's fake microphone and camera (a beep and a test pattern) with permission prompts
+ * granted: only for tests that record, since they change what `getUserMedia` returns.
+ */
+export const fakeMediaArgs = ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'];

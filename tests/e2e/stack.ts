@@ -51,6 +51,8 @@ export async function startStack(): Promise<Stack> {
 export interface PersonOptions {
 	/** The browser's language (`navigator.languages`, `Intl`), e.g. `ru-RU`; else Chromium's. */
 	locale?: string;
+	/** Extra Chromium flags, e.g. `fakeMediaArgs` for a test that records a voice note. */
+	args?: string[];
 }
 
 /** A browser profile on disk (so the test can scan it), one per person. */
@@ -60,7 +62,7 @@ export async function openPerson(
 	const dir = mkdtempSync(join(tmpdir(), 'tend-profile-'));
 	const context = await chromium.launchPersistentContext(dir, {
 		executablePath: chromiumPath,
-		args: chromiumArgs,
+		args: [...chromiumArgs, ...(options.args ?? [])],
 		viewport: { width: 1024, height: 768 },
 		...(options.locale ? { locale: options.locale } : {})
 	});

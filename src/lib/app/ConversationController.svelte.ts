@@ -1,5 +1,8 @@
 import type * as A from '@automerge/automerge';
 import { AuditKind } from '../audit/kinds.js';
+import { sealFile } from '../crypto/fileCrypto.js';
+import { FileError } from '../files/FileTransfers.js';
+import type { AttachmentInput } from '../model/attachment.js';
 import { toBase64Url, toHex } from '../protocol/bytes.js';
 import { formatInviteFragment } from '../protocol/invite.js';
 import {
@@ -13,11 +16,14 @@ import { t, tp } from '../ui/strings.js';
 import { onLocaleChange } from '../ui/locale.svelte.js';
 import { DocSync } from '../sync/DocSync.js';
 import type { RealTendApp } from './TendApp.svelte.js';
-import type {
-	ConversationHandle,
-	ConversationView,
-	InviteView,
-	MessageView
+import { attachmentView, safeBlobType } from './attachmentViews.js';
+import {
+	MAX_ATTACHMENT_BYTES,
+	type AttachmentDraft,
+	type ConversationHandle,
+	type ConversationView,
+	type InviteView,
+	type MessageView
 } from './types.js';
 
 /**
@@ -67,6 +73,15 @@ export class ConversationController implements ConversationHandle {
 		const listener = () => this.#schedule();
 		source.handle.on('change', listener);
 		this.#unsubscribe.push(() => source.handle.off('change', listener));
+		const files = this.#app.files;
+		if (files) {
+			await files.load(this.#docKey);
+			const onFiles = (doc: string) => {
+				if (doc === this.#docKey) this.#schedule();
+			};
+			files.on('change', onFiles);
+			this.#unsubscribe.push(() => files.off('change', onFiles));
+		}
 		await this.#loadInvites();
 		await this.#loadDraft();
 		this.#recompute();
@@ -161,7 +176,10 @@ export class ConversationController implements ConversationHandle {
 				text: message.text,
 				sentAt: message.sentAt,
 				state: this.#saving.has(message.id) ? 'saving' : isPending ? 'saved' : 'delivered',
-				authorMismatch: writer !== undefined && toHex(writer) !== message.author
+				authorMismatch: writer !== undefined && toHex(writer) !== message.author,
+				attachments: message.attachments.map((a) =>
+					attachmentView(a, this.#app.files, this.#docKey)
+				)
 			};
 		});
 
@@ -266,6 +284,89 @@ export class ConversationController implements ConversationHandle {
 		this.#saving.delete(id);
 		this.#recompute();
 		engine.schedulePush(sync);
+	}
+
+	get canAttach(): boolean {
+		return !!this.#app.files?.connected && !this.#app.readOnly;
+	}
+
+	async sendWithFiles(text: string, files: AttachmentDraft[]): Promise<void> {
+		if (files.length === 0) return this.send(text);
+		if (text.length > MAX_MESSAGE_LENGTH) throw new Error('message-too-long');
+		if (files.some((file) => file.bytes.length > MAX_ATTACHMENT_BYTES)) {
+			throw new Error('file-too-large');
+		}
+		const { sync, engine, runtime } = this.#writable();
+		const transfers = this.#app.files;
+		if (!transfers?.connected) throw new Error('Files can be sent from the tab that is connected.');
+
+		// Sealed and queued on this device first: the message only ever names files this
+		// device holds, so it can always upload them later (local first).
+		const attachments: AttachmentInput[] = [];
+		for (const file of files) {
+			const sealed = sealFile(file.bytes);
+			await transfers.queueUpload(this.#docKey, sealed);
+			attachments.push({
+				blob: sealed.id,
+				key: sealed.key,
+				hash: sealed.hash,
+				size: sealed.size,
+				stored: sealed.ciphertext.length,
+				kind: file.kind,
+				mime: file.mime,
+				name: file.name,
+				thumb: file.thumb,
+				width: file.width,
+				height: file.height,
+				durationMs: file.durationMs,
+				wave: file.wave
+			});
+		}
+
+		clearTimeout(this.#draftTimer);
+		this.#draftTimer = undefined;
+		this.#pendingDraft = '';
+		void this.#writeDraft('');
+		const id = crypto.randomUUID();
+		const author = toHex(runtime.ctx.author.device.publicKey);
+		this.#saving.add(id);
+		await sync.change<ConversationDoc>((doc) =>
+			appendMessage(doc, { id, author, sentAt: Date.now(), text, attachments })
+		);
+		this.#recompute();
+		await runtime.repo.flush([sync.localId]);
+		this.#saving.delete(id);
+		this.#recompute();
+		engine.schedulePush(sync);
+	}
+
+	async openAttachment(attachmentId: string): Promise<Blob> {
+		const source = this.#app.source(this.#docKey);
+		const files = this.#app.files;
+		if (!source || !files || !source.handle.isReady()) throw new Error('offline');
+		const doc = source.handle.doc() as A.Doc<ConversationDoc>;
+		const found = readMessages(doc)
+			.flatMap((message) => message.attachments)
+			.find((a) => toHex(a.blob) === attachmentId);
+		if (!found) throw new Error('unavailable');
+		try {
+			const plaintext = await files.open(this.#docKey, {
+				id: found.blob,
+				key: found.key,
+				hash: found.hash,
+				size: found.size,
+				stored: found.stored
+			});
+			return new Blob([plaintext as Uint8Array<ArrayBuffer>], {
+				type: safeBlobType(found.kind, found.mime)
+			});
+		} catch (error) {
+			if (error instanceof FileError) {
+				const code = error.code;
+				throw new Error(code === 'offline' || code === 'unavailable' ? code : 'damaged');
+			}
+			throw error;
+		}
 	}
 
 	async createInvite(): Promise<InviteView> {

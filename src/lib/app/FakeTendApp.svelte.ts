@@ -8,6 +8,12 @@ import {
 	type FakeConversation
 } from './fakeSeed.js';
 import type { AuditDetails } from '../audit/kinds.js';
+import { safeBlobType } from './attachmentViews.js';
+import {
+	MAX_ATTACHMENT_BYTES,
+	type AttachmentDraft,
+	type AttachmentView
+} from './types.js';
 import type {
 	AppPhase,
 	AuditLog,
@@ -260,6 +266,7 @@ export class FakeTendApp implements TendApp {
 			for (const m of c.messages) {
 				if (m.mine && m.state === 'saved') this.later(this.latency, () => this.#deliver(m.id));
 			}
+			this.#uploadLater(c.id);
 		}
 	}
 
@@ -323,6 +330,56 @@ export class FakeTendApp implements TendApp {
 			this.#setState(id, 'saved');
 			if (this.connection === 'online') this.later(this.latency * 2, () => this.#deliver(id));
 		});
+	}
+
+	/** Attachment contents by id, in memory only (the fake encrypts nothing). */
+	readonly files = new Map<string, { bytes: Uint8Array; kind: string; mime: string }>();
+
+	/** Like the real app: the message shows at once; its files upload while online. */
+	async sendWithFiles(conversationId: string, text: string, drafts: AttachmentDraft[]): Promise<void> {
+		if (drafts.some((d) => d.bytes.length > MAX_ATTACHMENT_BYTES)) throw new Error('file-too-large');
+		await this.send(conversationId, text);
+		const message = this.find(conversationId)?.messages.at(-1);
+		if (!message) return;
+		message.attachments = drafts.map((d): AttachmentView => {
+			const id = fakeId('f');
+			this.files.set(id, { bytes: d.bytes, kind: d.kind, mime: d.mime });
+			const view: AttachmentView = {
+				id,
+				kind: d.kind,
+				name: d.name,
+				mime: d.mime,
+				size: d.bytes.length,
+				status: this.connection === 'online' ? 'uploading' : 'queued',
+				progress: 0
+			};
+			if (d.durationMs !== undefined) view.durationMs = d.durationMs;
+			if (d.wave) view.wave = [...d.wave].map((v) => v / 255);
+			return view;
+		});
+		this.#uploadLater(conversationId);
+	}
+
+	#uploadLater(conversationId: string): void {
+		this.later(this.latency * 2, () => {
+			const c = this.find(conversationId);
+			if (!c || this.connection !== 'online') return;
+			for (const m of c.messages) {
+				for (const a of m.attachments ?? []) {
+					if (a.status === 'queued' || a.status === 'uploading') {
+						a.status = 'saved';
+						delete a.progress;
+					}
+				}
+			}
+		});
+	}
+
+	async openAttachment(id: string): Promise<Blob> {
+		await this.#wait();
+		const file = this.files.get(id);
+		if (!file) throw new Error('unavailable');
+		return new Blob([file.bytes as Uint8Array<ArrayBuffer>], { type: safeBlobType(file.kind, file.mime) });
 	}
 
 	async createInvite(conversationId: string): Promise<InviteView> {
@@ -476,6 +533,18 @@ class FakeConversationHandle implements ConversationHandle {
 
 	send(text: string): Promise<void> {
 		return this.#app.send(this.#id, text);
+	}
+
+	get canAttach(): boolean {
+		return !this.#app.readOnly;
+	}
+
+	sendWithFiles(text: string, files: AttachmentDraft[]): Promise<void> {
+		return this.#app.sendWithFiles(this.#id, text, files);
+	}
+
+	openAttachment(id: string): Promise<Blob> {
+		return this.#app.openAttachment(id);
 	}
 
 	createInvite(): Promise<InviteView> {

@@ -13,6 +13,7 @@ import { EncryptedStorageAdapter } from '../storage/EncryptedStorageAdapter.js';
 import { IndexedDBBackend } from '../storage/IndexedDBBackend.js';
 import { loadOrCreateStorageKey, requestPersistentStorage } from '../storage/storageKey.js';
 import { DocSync, type DocSyncContext } from '../sync/DocSync.js';
+import { FileTransfers } from '../files/FileTransfers.js';
 import { createConversation } from '../sync/createConversation.js';
 import { SyncEngine, type PendingJoin } from '../sync/SyncEngine.js';
 import type { SocketLike } from '../sync/RelayConnection.js';
@@ -89,6 +90,8 @@ export interface Runtime {
 	device: DeviceRecord;
 	engine: SyncEngine | undefined;
 	ctx: DocSyncContext;
+	/** Files of every document: upload queue, sealed cache, transfers (relay in the leader only). */
+	files: FileTransfers;
 }
 
 async function defaultRelayUrl(): Promise<string> {
@@ -151,6 +154,11 @@ export class RealTendApp implements TendApp {
 
 	get runtime(): Runtime | undefined {
 		return this.#runtime;
+	}
+
+	/** Files of every document on this device; undefined until set up. */
+	get files(): FileTransfers | undefined {
+		return this.#runtime?.files;
 	}
 
 	whenStarted(): Promise<void> {
@@ -252,7 +260,15 @@ export class RealTendApp implements TendApp {
 				for (const listener of this.#refusedListeners) listener(invite, reason);
 			});
 		}
-		this.#runtime = { repo, store, device, engine, ctx };
+		const files = new FileTransfers(
+			store,
+			engine && {
+				connection: engine.connection,
+				isLive: (doc) => engine.isLive(doc),
+				on: (event, listener) => engine.on(event, listener)
+			}
+		);
+		this.#runtime = { repo, store, device, engine, ctx, files };
 		this.me = { name: device.name, deviceFingerprint: fingerprint(device.signPk) };
 		await this.#startAudit(device);
 

@@ -1,6 +1,14 @@
 import type * as A from '@automerge/automerge';
 import { readMessages, type ConversationDoc } from '../model/conversation.js';
 import type { ConversationSummary } from './types.js';
+import { t } from '../ui/strings.js';
+
+/** A message with files and no text is listed by what it carries. */
+function attachmentLabel(kind: string | undefined): string {
+	if (kind === 'image') return t('attachment.photo');
+	if (kind === 'voice') return t('attachment.voice');
+	return kind ? t('attachment.file') : '';
+}
 
 /** The conversation list's line for one document; undefined until its first change arrived. */
 export function summarize(
@@ -20,7 +28,7 @@ export function summarize(
 			.filter(([device]) => device !== myHex)
 			.map(([, member]) => member.name),
 		lastMessage: last && {
-			text: last.text.slice(0, 200),
+			text: last.text.slice(0, 200) || attachmentLabel(last.attachments[0]?.kind),
 			sentAt: last.sentAt,
 			authorName: members[last.author]?.name ?? '',
 			mine: last.author === myHex

@@ -43,6 +43,64 @@ export interface MessageView {
 	state: MessageState;
 	/** The `author` field disagrees with the device that wrote the change (rule 12). */
 	authorMismatch: boolean;
+	/** Files sent with the message (none when absent). */
+	attachments?: AttachmentView[];
+}
+
+export type AttachmentKind = 'file' | 'image' | 'voice';
+
+/**
+ * Where an attachment stands on this device:
+ * `queued` sealed here, waiting for the relay; `uploading`; `refused-size` / `refused-quota`
+ * the relay won't take it; `downloading`; `saved` on this device (opens offline); `remote` at
+ * the relay, not downloaded yet; `unavailable` not at the relay (yet); `offline` can't be
+ * downloaded now; `damaged` failed its checks and was not shown.
+ */
+export type AttachmentStatus =
+	| 'queued'
+	| 'uploading'
+	| 'refused-size'
+	| 'refused-quota'
+	| 'downloading'
+	| 'saved'
+	| 'remote'
+	| 'unavailable'
+	| 'offline'
+	| 'damaged';
+
+export interface AttachmentView {
+	/** The blob id in hex; stable, unique within the conversation. */
+	id: string;
+	kind: AttachmentKind;
+	name: string;
+	mime: string;
+	/** Plaintext size in bytes. */
+	size: number;
+	/** Images: a `data:` URL of the small thumbnail made by the sender. */
+	thumbnail?: string;
+	width?: number;
+	height?: number;
+	/** Voice notes: length in ms and the waveform, each point 0…1. */
+	durationMs?: number;
+	wave?: number[];
+	status: AttachmentStatus;
+	/** 0…1 while uploading or downloading. */
+	progress?: number;
+}
+
+/** A file the person picked, recorded or pasted, before it is encrypted and sent. */
+export interface AttachmentDraft {
+	kind: AttachmentKind;
+	name: string;
+	mime: string;
+	bytes: Uint8Array;
+	/** Images: a small JPEG thumbnail, made on this device. */
+	thumb?: Uint8Array;
+	width?: number;
+	height?: number;
+	/** Voice notes: length and waveform (0–255 per point), made on this device. */
+	durationMs?: number;
+	wave?: Uint8Array;
 }
 
 export interface MemberView {
@@ -89,6 +147,21 @@ export interface ConversationHandle {
 	/** Keeps the unsent text (debounced); '' forgets it. */
 	saveDraft(text: string): void;
 	send(text: string): Promise<void>;
+	/** Files can be sent from this tab (the tab that talks to the relay). */
+	readonly canAttach: boolean;
+	/**
+	 * Sends `text` with files: each is encrypted on this device with its own key, kept sealed
+	 * here and uploaded when the relay is reachable. Rejects with an `Error` whose message is
+	 * `file-too-large` when a file is over {@link MAX_ATTACHMENT_BYTES}.
+	 */
+	sendWithFiles(text: string, files: AttachmentDraft[]): Promise<void>;
+	/**
+	 * An attachment's checked content, downloaded and kept sealed on this device if needed.
+	 * Its type is the file's only for raster images and audio; anything else comes back as
+	 * `application/octet-stream`, so a blob URL never renders HTML or SVG in the app's origin.
+	 * Rejects with an `Error` whose message is an {@link AttachmentStatus}.
+	 */
+	openAttachment(id: string): Promise<Blob>;
 	createInvite(): Promise<InviteView>;
 	revokeInvite(inviteId: string): Promise<void>;
 	admit(inviteId: string): Promise<void>;
@@ -96,6 +169,12 @@ export interface ConversationHandle {
 	/** Stops listening; call from the component's teardown. */
 	close(): void;
 }
+
+/**
+ * The largest file the app sends: 24 MiB, whose padded ciphertext fits the relay's default
+ * 25 MiB limit (docs/operations.md).
+ */
+export const MAX_ATTACHMENT_BYTES = 24 * 1024 * 1024;
 
 export type JoinPhase =
 	| 'checking' // fetching and decrypting the invite

@@ -1,4 +1,5 @@
 import * as A from '@automerge/automerge';
+import { readAttachments, toAttachment, type Attachment, type AttachmentInput } from './attachment.js';
 
 /**
  * The conversation document. Every container is created by the creator's first change, never
@@ -29,6 +30,11 @@ export interface Message {
 	/** Sender's clock, for display only; never used for ordering. */
 	sentAt: number;
 	text: A.ImmutableString;
+	/**
+	 * Files sent with the message. Created with the message object, never later (rule 19);
+	 * absent on messages written before attachments existed, which reads as none.
+	 */
+	attachments?: Attachment[];
 }
 
 /** The longest message accepted, in UTF-16 code units: a page of text, well under the entry limit. */
@@ -52,13 +58,20 @@ export function initialConversation(
 
 export function appendMessage(
 	doc: ConversationDoc,
-	message: { id: string; author: string; sentAt: number; text: string }
+	message: {
+		id: string;
+		author: string;
+		sentAt: number;
+		text: string;
+		attachments?: AttachmentInput[];
+	}
 ): void {
 	doc.messages.push({
 		id: new A.ImmutableString(message.id),
 		author: new A.ImmutableString(message.author),
 		sentAt: message.sentAt,
-		text: new A.ImmutableString(message.text)
+		text: new A.ImmutableString(message.text),
+		attachments: (message.attachments ?? []).map(toAttachment)
 	});
 }
 
@@ -72,6 +85,7 @@ export interface StoredMessage {
 	author: string;
 	sentAt: number;
 	text: string;
+	attachments: AttachmentInput[];
 	/** Hex actor id of the change that created the message object (from `n@actor`). */
 	actor: string;
 	/** Operation counter of that object, to tell which change created it. */
@@ -98,6 +112,7 @@ export function readMessages(doc: A.Doc<ConversationDoc>): StoredMessage[] {
 			author: str(message.author),
 			sentAt: typeof message.sentAt === 'number' ? message.sentAt : 0,
 			text: str(message.text),
+			attachments: readAttachments(message.attachments),
 			actor: match[2],
 			op: Number(match[1])
 		});

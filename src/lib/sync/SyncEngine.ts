@@ -71,6 +71,8 @@ export interface SyncEngineEvents {
 	admitted: (sync: DocSync, join: PendingJoin) => void;
 	/** Invite state changed on the relay (e.g. claimed by someone else, revoked). */
 	'join-refused': (invite: string, reason: string) => void;
+	/** The document is open (access proved) and subscribed on the current connection. */
+	'doc-live': (doc: string) => void;
 }
 
 export interface SyncEngineParams extends DocSyncContext {
@@ -151,6 +153,11 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
 
 	get(doc: string): DocSync | undefined {
 		return this.#docs.get(doc);
+	}
+
+	/** The document is open and subscribed on the current connection (blobs can move). */
+	isLive(doc: string): boolean {
+		return this.#live.has(doc) && this.status === 'online';
 	}
 
 	claimsFor(doc: string): JoinClaim[] {
@@ -250,6 +257,7 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
 			if (sync.wantsSnapshot) await this.#loadSnapshot(sync);
 			this.#live.add(sync.docKey);
 			await this.connection.request('sub', { doc: sync.doc, after: sync.cursor });
+			this.emit('doc-live', sync.docKey);
 			await this.#sendOutbox(sync);
 		} catch {
 			// The connection dropped or the relay refused; the next reconnect tries again.
