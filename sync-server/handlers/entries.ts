@@ -53,6 +53,11 @@ export const push: Handler<'push'> = (ctx, conn, req) => {
 		throw new RelayError('bad-entry', 'the header names another document');
 	}
 	if (header.epoch > doc.head.n) throw new RelayError('bad-entry', 'the epoch is beyond the head');
+	// An entry under a key a rotation replaced could be read by the device it removed; devices
+	// seal such entries again under the head (rule 9).
+	if (!equalBytes(doc.accessPks[header.epoch], doc.head.accessPk)) {
+		throw new RelayError('bad-entry', 'the epoch’s key was replaced');
+	}
 
 	ctx.batcher.add({ conn, rid: req.rid, doc, entry: req.entry, id: entryId(req.entry) });
 	return DEFERRED;

@@ -2,11 +2,11 @@ import * as A from '@automerge/automerge';
 import type { DocHandle, DocumentId, Repo } from '@automerge/automerge-repo';
 import { EventEmitter } from 'eventemitter3';
 import { makeActorClaimMessage, parseActorClaimMessage } from '../crypto/actorClaim.js';
-import { deriveAccessKey, deriveContentKey } from '../crypto/documentKeys.js';
+import { deriveAccessKey, deriveContentKey, openPreviousSecret } from '../crypto/documentKeys.js';
 import { MAX_ENTRY_PAYLOAD, openEntry, sealEntry, type EntryAuthor } from '../crypto/entry.js';
 import { equalBytes, toBase64Url, toHex } from '../protocol/bytes.js';
 import { decodeCbor, encodeCbor } from '../protocol/cbor.js';
-import { EntryKind, entryId, type EntryHeader } from '../protocol/entry.js';
+import { EntryKind, entryId, parseEntryHeader, type EntryHeader } from '../protocol/entry.js';
 import type { Item } from '../protocol/frames.js';
 import {
 	isListed,
@@ -15,6 +15,7 @@ import {
 	verifyGenesis,
 	type EpochState
 } from '../protocol/records.js';
+import { secretMatchesEpoch } from './documentRecords.js';
 import { SerialQueue, type SealedStore } from './SealedStore.js';
 import {
 	decodeSnapshotPayload,
@@ -212,6 +213,9 @@ export class DocSync extends EventEmitter<DocSyncEvents> {
 			nextOutbox: 0
 		};
 		const sync = new DocSync(ctx, doc, state, verified.value, handle);
+		// A device let in after a rotation gets only the newest secret; the older ones it may read
+		// history with come out of the rotation records (rule 2).
+		for (const [gen, secret] of Object.entries(params.secrets)) sync.#unsealPrevious(Number(gen), secret);
 		await ctx.repo.flush([handle.documentId]);
 		await sync.#saveState();
 		return sync;
@@ -235,6 +239,11 @@ export class DocSync extends EventEmitter<DocSyncEvents> {
 			sync.#outbox.push({ ...decoded, key: item.key });
 		}
 		sync.#outbox.sort((a, b) => a.key[3].localeCompare(b.key[3]));
+		// A rotation adopted before a crash: entries still under the old key are sealed again.
+		await sync.#queue.run(async () => {
+			const puts = sync.#resealStale();
+			if (puts.length > 0) await ctx.store.write([...puts, { key: stateKey(docKey), data: encodeCbor(state) }], []);
+		});
 		await sync.retryInbox();
 		// Own changes made before a crash that never reached the outbox are sealed now.
 		await sync.commitLocal();
@@ -367,6 +376,11 @@ export class DocSync extends EventEmitter<DocSyncEvents> {
 			const doc = this.handle.doc() as A.Doc<unknown>;
 			const heads = A.getHeads(doc);
 			if (sameHeads(heads, this.#state.pushedHeads)) return 0;
+			// Write only under the newest epoch this device holds the chain of (rule 2). Until the
+			// envelope with its secret arrives, own changes wait here, flushed and unsealed: sealing
+			// them under the old key would let a device the rotation removed read them.
+			const secret = this.secretOf(this.head.gen);
+			if (!secret) return 0;
 
 			// After a distrusted snapshot was discarded, pushed heads may name changes the new
 			// document doesn't hold (yet); own changes since the rest are sealed again (no-ops).
@@ -388,8 +402,6 @@ export class DocSync extends EventEmitter<DocSyncEvents> {
 			await this.#ctx.repo.flush([this.localId]);
 
 			const epoch = this.head.n;
-			const secret = this.secretOf(this.head.gen);
-			if (!secret) throw new Error('no secret for the current key generation');
 			const contentKey = deriveContentKey(secret, this.doc, this.head.gen);
 			const puts: { key: string[]; data: Uint8Array }[] = [];
 			const created: OutboxItem[] = [];
@@ -476,6 +488,100 @@ export class DocSync extends EventEmitter<DocSyncEvents> {
 			if (changed) await this.#saveState();
 			return changed;
 		});
+	}
+
+	/** This device holds the secret of the head's key generation: it can write the newest epoch. */
+	get holdsHeadSecret(): boolean {
+		return this.secretOf(this.head.gen) !== undefined;
+	}
+
+	/** Key generations whose secret this device holds. */
+	heldGenerations(): number[] {
+		return Object.keys(this.#state.secrets).map(Number);
+	}
+
+	/**
+	 * Adopts the secret of key generation `gen` (from a verified envelope, or one this device
+	 * just made in a rotation). It must derive the access key the chain names for that
+	 * generation; then the previous generations' secrets are unsealed from the rotation records
+	 * (rule 2), so history stays readable, and outbox entries sealed under an older generation
+	 * are sealed again under the head (rule 9). False when the secret doesn't fit the chain.
+	 */
+	adoptSecret(gen: number, secret: Uint8Array): Promise<boolean> {
+		return this.#queue
+			.run(async () => {
+				const epoch = this.#firstEpochOf(gen);
+				if (!epoch || !secretMatchesEpoch(secret, epoch)) return false;
+				const known = this.#state.secrets[gen];
+				if (known && equalBytes(known, secret)) return false;
+				this.#state.secrets[gen] = secret;
+				this.#unsealPrevious(gen, secret);
+				await this.#ctx.store.write(
+					[...this.#resealStale(), { key: stateKey(this.docKey), data: encodeCbor(this.#state) }],
+					[]
+				);
+				return true;
+			})
+			.then(async (adopted) => {
+				if (adopted) {
+					await this.retryInbox();
+					if (this.#outbox.length > 0) this.emit('outbox');
+				}
+				return adopted;
+			});
+	}
+
+	#firstEpochOf(gen: number): EpochState | undefined {
+		return this.#epochs.find((e) => e.gen === gen);
+	}
+
+	/** Walks down the rotation records from `gen`, opening each previous secret it lacks. */
+	#unsealPrevious(gen: number, secret: Uint8Array): void {
+		for (let g = gen, s = secret; g > 0 && !this.#state.secrets[g - 1]; g--) {
+			const rotation = this.#firstEpochOf(g);
+			const before = this.#firstEpochOf(g - 1);
+			if (!rotation?.sealedPrev || !before) return;
+			const previous = openPreviousSecret(s, this.doc, g, rotation.sealedPrev);
+			if (!previous || !secretMatchesEpoch(previous, before)) return;
+			this.#state.secrets[g - 1] = previous;
+			s = previous;
+		}
+	}
+
+	/**
+	 * Seals outbox entries of an older key generation again under the head, as new entries with
+	 * new counters in the same outbox slots (so their order holds). The relay refuses entries
+	 * under a replaced key, and a removed device could read them. Returns the puts to write.
+	 */
+	#resealStale(): { key: string[]; data: Uint8Array }[] {
+		const head = this.head;
+		const secret = this.#state.secrets[head.gen];
+		if (!secret) return [];
+		const contentKey = deriveContentKey(secret, this.doc, head.gen);
+		const puts: { key: string[]; data: Uint8Array }[] = [];
+		this.#outbox = this.#outbox.map((item) => {
+			const header = parseEntryHeader(item.entry);
+			const epoch = header ? this.#epochs[header.epoch] : undefined;
+			if (!header || !epoch || epoch.gen >= head.gen) return item;
+			const opened = openEntry(item.entry, this.doc, (n) => this.#contentKeyOf(n));
+			if (!opened.ok) return item;
+			const counter = (this.#state.counters[head.n] ?? 0) + 1;
+			this.#state.counters[head.n] = counter;
+			const entry = sealEntry({
+				contentKey,
+				kind: header.kind,
+				doc: this.doc,
+				epoch: head.n,
+				author: this.#ctx.author,
+				counter,
+				payload: opened.entry.payload
+			});
+			const next: OutboxItem = { id: entryId(entry), entry, ranges: item.ranges, key: item.key };
+			puts.push({ key: item.key, data: encodeCbor({ id: next.id, entry, ranges: next.ranges }) });
+			this.#sealed.add(toBase64Url(next.id));
+			return next;
+		});
+		return puts;
 	}
 
 	// ----- Entries from the log -------------------------------------------------------------

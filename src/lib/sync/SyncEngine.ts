@@ -21,11 +21,16 @@ import {
 	verifyClaimByDevice,
 	type InviteInfo
 } from '../protocol/invite.js';
-import { isListed, openEnvelopeRecord, verifyChain } from '../protocol/records.js';
+import {
+	isListed,
+	openEnvelopeRecord,
+	verifyChain,
+	type EnvelopeBody
+} from '../protocol/records.js';
 import type { AuditRecorder } from '../audit/AuditRecorder.js';
 import { AuditSync } from './AuditSync.js';
 import { DocSync, type DocProblem, type DocSyncContext } from './DocSync.js';
-import { createAddWriterRecord, createEnvelope } from './documentRecords.js';
+import { createAddWriterRecord, createEnvelope, createRotationRecord } from './documentRecords.js';
 import { RelayConnection, type ConnectionStatus, type SocketFactory } from './RelayConnection.js';
 
 /**
@@ -85,6 +90,19 @@ export interface SyncEngineParams extends DocSyncContext {
 
 const JOIN_PREFIX = ['tend', 'join'];
 const INVITE_PREFIX = ['tend', 'invite'];
+/** Box public keys of devices this device let in (or was told of), by signing key in hex. */
+const BOX_PREFIX = ['tend', 'box'];
+
+/** How long a rotation that lost the race waits for the winner's envelope (ms). */
+const ROTATION_CATCH_UP_MS = 15_000;
+
+/** The outcome of {@link SyncEngine.removeDevices}. */
+export interface RotationResult {
+	/** False when the devices were already gone (another administrator removed them). */
+	rotated: boolean;
+	/** Remaining devices the new secret could not be sealed to: their box key isn't known here. */
+	unsealed: Uint8Array[];
+}
 
 export class SyncEngine extends EventEmitter<SyncEngineEvents> {
 	readonly connection: RelayConnection;
@@ -522,6 +540,7 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
 		}
 		const secret = sync.secretOf(sync.head.gen);
 		if (!secret) throw new Error('no secret for the current key generation');
+		await this.rememberBoxKey(claim.device, claim.boxPk);
 		const envelope = createEnvelope(device, sync.head, secret, claim);
 		await this.connection.request('mail.send', { to: claim.device, envelope });
 		// The member's device may now append to the audit trail (it still reads none of it).
@@ -530,6 +549,105 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
 		await this.#forgetInvite(inviteId);
 		this.emit('claims', sync.docKey);
 		return claim;
+	}
+
+	// ----- Removing devices: key rotation (rule 2) ------------------------------------------
+
+	/**
+	 * Remembers a device's box key, taken from a claim whose device signature verified, so a
+	 * later rotation can seal the new secret to it.
+	 */
+	async rememberBoxKey(device: Uint8Array, boxPk: Uint8Array): Promise<void> {
+		await this.#ctx.store.write([{ key: [...BOX_PREFIX, toBase64Url(device)], data: boxPk }], []);
+	}
+
+	async #boxKeyOf(device: Uint8Array): Promise<Uint8Array | undefined> {
+		return this.#ctx.store.load([...BOX_PREFIX, toBase64Url(device)]);
+	}
+
+	/**
+	 * Removes devices from a document (a member who leaves, a revoked device): appends an epoch
+	 * record with a new secret and a new relay access key, signed by this administering device,
+	 * then seals the new secret to every remaining device in signed envelopes (rules 2 and 3).
+	 * The relay swaps the head only if it is still the one the record extends; when another
+	 * administrator won the race, this device waits for the winner's epoch (its envelope), keeps
+	 * the winner's lists and rotates again on top, so both end in one chain.
+	 */
+	async removeDevices(sync: DocSync, remove: Uint8Array[]): Promise<RotationResult> {
+		const me = this.#ctx.author.device;
+		for (let attempt = 0; attempt < 5; attempt++) {
+			const head = sync.head;
+			const listed = (k: Uint8Array) => isListed(head.writers, k) || isListed(head.admins, k);
+			if (!remove.some(listed)) return { rotated: false, unsealed: [] };
+			if (!isListed(head.admins, me.publicKey)) {
+				throw new Error('this device does not administer the document');
+			}
+			const previous = sync.secretOf(head.gen);
+			if (!previous) {
+				await this.#catchUp(sync, head.n - 1);
+				continue;
+			}
+
+			const rotation = createRotationRecord(me, head, previous, remove);
+			try {
+				await this.connection.request('epoch.append', { doc: sync.doc, record: rotation.record });
+			} catch (error) {
+				// `no-access`: a rotation that won the race already closed the document here.
+				const lost = error instanceof RelayError && (error.code === 'conflict' || error.code === 'no-access');
+				if (!lost) throw error;
+				await this.#catchUp(sync, head.n);
+				continue;
+			}
+			await sync.extendChain([rotation.record]);
+			await sync.adoptSecret(sync.head.gen, rotation.secret);
+			const unsealed = await this.#sealToRemaining(sync, rotation.secret);
+			// The relay closed the document on every connection that proved the old key, this
+			// one included: open it again with the new one.
+			this.#live.delete(sync.docKey);
+			await this.#connectDoc(sync);
+			this.emit('doc-changed', sync.docKey);
+			return { rotated: true, unsealed };
+		}
+		throw new Error('the rotation kept losing the race; try again');
+	}
+
+	/**
+	 * After losing a race: waits until this device holds an epoch beyond `seen` and its secret.
+	 * A record that kept the access key arrives with `doc.chain`; a rotation closed the document
+	 * here, so its record comes with the winner's envelope. A device the winner removed never
+	 * gets one and gives up.
+	 */
+	async #catchUp(sync: DocSync, seen: number): Promise<void> {
+		const deadline = Date.now() + ROTATION_CATCH_UP_MS;
+		while (Date.now() < deadline) {
+			await this.#refreshChain(sync);
+			if (sync.head.n > seen && sync.holdsHeadSecret) return;
+			await this.#fetchMail();
+			if (sync.head.n > seen && sync.holdsHeadSecret) return;
+			await new Promise((resolve) => setTimeout(resolve, 200));
+		}
+		throw new Error('another administrator changed the document and this device has no access to it');
+	}
+
+	/** Seals the head's new secret to every listed device but this one; returns those it couldn't. */
+	async #sealToRemaining(sync: DocSync, secret: Uint8Array): Promise<Uint8Array[]> {
+		const me = this.#ctx.author.device;
+		const head = sync.head;
+		const recipients: Uint8Array[] = [];
+		for (const key of [...head.admins, ...head.writers]) {
+			if (!equalBytes(key, me.publicKey) && !isListed(recipients, key)) recipients.push(key);
+		}
+		const unsealed: Uint8Array[] = [];
+		for (const device of recipients) {
+			const boxPk = await this.#boxKeyOf(device);
+			if (!boxPk) {
+				unsealed.push(device);
+				continue;
+			}
+			const envelope = createEnvelope(me, head, secret, { device, boxPk });
+			await this.connection.request('mail.send', { to: device, envelope });
+		}
+		return unsealed;
 	}
 
 	async decline(sync: DocSync, inviteId: string): Promise<void> {
@@ -627,6 +745,50 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
 		if (done.length > 0) await this.connection.request('mail.ack', { ids: done }).catch(() => {});
 	}
 
+	/**
+	 * An envelope for a document this device already holds: the secret of a new key generation
+	 * after a rotation (rule 2). The relay closed the document for the old key, so the device
+	 * opens it with the access key derived from the new secret, reads the chain, and adopts the
+	 * secret only if the chain names that access key for the envelope's epoch and generation and
+	 * the signer administers that epoch. Then it reopens the document and sends its outbox,
+	 * sealed again under the new key.
+	 */
+	async #acceptRotation(sync: DocSync, body: EnvelopeBody, signer: Uint8Array): Promise<void> {
+		if (sync.secretOf(body.gen)) return;
+		const secret = openFromSealedBox(this.#box, body.sealed);
+		if (!secret || secret.length !== 32) return;
+		if (body.n > sync.head.n) {
+			const access = deriveAccessKey(secret, body.gen);
+			const sig = signAccessProof(
+				access,
+				this.connection.origin,
+				this.connection.challenge,
+				body.doc,
+				body.n
+			);
+			try {
+				await this.connection.request('doc.open', {
+					doc: body.doc,
+					epoch: body.n,
+					accessPk: access.publicKey,
+					sig
+				});
+			} catch (error) {
+				// Refused: a later rotation replaced this key; its envelope brings this secret too.
+				if (error instanceof RelayError && error.code !== 'internal') return;
+				throw error;
+			}
+			this.#live.delete(sync.docKey);
+			const answer = await this.connection.request('doc.chain', { doc: sync.doc, from: sync.head.n + 1 });
+			await sync.extendChain(answer.records as Uint8Array[]);
+		}
+		const epoch = sync.epochs[body.n];
+		if (!epoch || epoch.gen !== body.gen || !isListed(epoch.admins, signer)) return;
+		if (!(await sync.adoptSecret(body.gen, secret))) return;
+		if (sync.holdsHeadSecret) await this.#connectDoc(sync);
+		this.emit('doc-changed', sync.docKey);
+	}
+
 	async #acceptEnvelope(
 		bytes: Uint8Array,
 		joins: PendingJoin[]
@@ -636,6 +798,11 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
 		const { body, signer } = opened.value;
 		const me = this.#ctx.author.device.publicKey;
 		if (!equalBytes(body.to, me)) return undefined;
+		const held = this.#docs.get(toBase64Url(body.doc));
+		if (held) {
+			await this.#acceptRotation(held, body, signer);
+			return undefined;
+		}
 		const join = joins.find((j) => equalBytes(j.info.doc, body.doc));
 		if (!join || !equalBytes(join.info.inviter, signer)) return undefined;
 		const docKey = toBase64Url(body.doc);

@@ -1,5 +1,10 @@
-import { deriveAccessKey, DOCUMENT_SECRET_BYTES } from '../crypto/documentKeys.js';
+import {
+	deriveAccessKey,
+	DOCUMENT_SECRET_BYTES,
+	sealPreviousSecret
+} from '../crypto/documentKeys.js';
 import { randomBytes, sealToDevice, Tag, type SignKeyPair } from '../crypto/primitives.js';
+import { equalBytes } from '../protocol/bytes.js';
 import { encodeSignedRecord, verifyGenesis, type EpochState } from '../protocol/records.js';
 
 /**
@@ -60,6 +65,54 @@ export function createAddWriterRecord(
 		Tag.epoch,
 		admin
 	);
+}
+
+export interface Rotation {
+	record: Uint8Array;
+	/** The new generation's secret: sealed to the remaining devices in envelopes. */
+	secret: Uint8Array;
+	admins: Uint8Array[];
+	writers: Uint8Array[];
+}
+
+/**
+ * The next epoch record with a new document secret (rule 2): the devices in `remove` leave the
+ * writers and administrators, a new relay access key replaces the old one, and the previous
+ * secret is sealed under the new one so history stays readable to those given the new secret.
+ * Removing a member or revoking a device always goes through here; adding never does.
+ */
+export function createRotationRecord(
+	admin: SignKeyPair,
+	head: EpochState,
+	previousSecret: Uint8Array,
+	remove: Uint8Array[]
+): Rotation {
+	const keep = (key: Uint8Array) => !remove.some((r) => equalBytes(r, key));
+	const admins = head.admins.filter(keep);
+	const writers = head.writers.filter(keep);
+	if (admins.length === 0) throw new Error('a rotation must leave at least one administrator');
+	if (!admins.some((k) => equalBytes(k, admin.publicKey))) {
+		throw new Error('an administrator can not remove itself in its own rotation');
+	}
+	const secret = randomBytes(DOCUMENT_SECRET_BYTES);
+	const gen = head.gen + 1;
+	const record = encodeSignedRecord(
+		{
+			t: 'epoch',
+			v: 1,
+			doc: head.doc,
+			n: head.n + 1,
+			prev: head.hash,
+			gen,
+			accessPk: deriveAccessKey(secret, gen).publicKey,
+			admins,
+			writers: writers.length > 0 ? writers : admins,
+			sealedPrev: sealPreviousSecret(secret, head.doc, gen, previousSecret)
+		},
+		Tag.epoch,
+		admin
+	);
+	return { record, secret, admins, writers };
 }
 
 /** A key envelope: the secret of `epoch`'s generation sealed to a device and signed (rule 3). */
