@@ -18,6 +18,7 @@ import {
 	type RelayRaw,
 	type SectionContext
 } from './sections.js';
+import { presendSection } from './presendBench.js';
 import { searchSection } from './searchBench.js';
 import { round } from './stats.js';
 
@@ -38,11 +39,12 @@ import { round } from './stats.js';
  *    against 1,000: open time, memory, appending one message.
  * 5. Search: a 20,000-message on-device index (build, query p50/p99, memory) against a linear
  *    scan of the same messages.
+ * 6. Pre-send check: the PHI detector's false-positive rate on the counsel-chat replies.
  *
  * Prints a table and writes `bench-results/results.json` (git-ignored). About 3 minutes on a
  * 2-core machine. Options:
  * - `--quick`: one short run of each, to try the bench out (~1 minute);
- * - `--only relay,e2e,catchup,crypto,open,search`: some sections only (e.g. `--only open`);
+ * - `--only relay,e2e,catchup,crypto,open,search,presend`: some sections only (e.g. `--only open`);
  * - `--profile`: afterwards, untimed runs under the CPU profiler showing where the time goes
  *   in both relays, in Tend devices exchanging messages and in a device catching up.
  *
@@ -70,7 +72,7 @@ const QUICK: BenchConfig = {
 	crypto: { loopMs: 100 }
 };
 
-const SECTIONS = ['relay', 'e2e', 'catchup', 'crypto', 'open', 'search'] as const;
+const SECTIONS = ['relay', 'e2e', 'catchup', 'crypto', 'open', 'search', 'presend'] as const;
 type SectionName = (typeof SECTIONS)[number];
 
 async function main(): Promise<void> {
@@ -138,6 +140,11 @@ async function main(): Promise<void> {
 		const search = searchSection({ texts: ctx.texts, runs: ctx.config.runs, log: ctx.log });
 		sections.push(search.section);
 		raw.search = search.raw;
+	}
+	if (wants('presend')) {
+		const presend = presendSection();
+		sections.push(presend.section);
+		raw.presend = presend.raw;
 	}
 	const durationS = since(started);
 	const profiles = values.profile ? await profilePass(ctx) : undefined;
