@@ -1,5 +1,6 @@
 import * as A from '@automerge/automerge';
 import { readAttachments, toAttachment, type Attachment, type AttachmentInput } from './attachment.js';
+import type { AvailabilityContainer } from './availability.js';
 
 /**
  * The conversation document. Every container is created by the creator's first change, never
@@ -21,6 +22,8 @@ export interface Member {
 	name: string;
 	role: 'owner' | 'member';
 	addedAt: number;
+	/** Office hours the member publishes (model/availability.ts); created with the record. */
+	availability?: AvailabilityContainer;
 }
 
 export interface Message {
@@ -51,7 +54,9 @@ export function initialConversation(
 		doc.title = title;
 		doc.kind = 'direct';
 		doc.createdAt = now;
-		doc.members = { [creatorHex]: { name: creatorName, role: 'owner', addedAt: now } };
+		doc.members = {
+			[creatorHex]: { name: creatorName, role: 'owner', addedAt: now, availability: {} }
+		};
 		doc.messages = [];
 	};
 }
@@ -76,7 +81,7 @@ export function appendMessage(
 }
 
 export function addMember(doc: ConversationDoc, deviceHex: string, member: Member): void {
-	if (!doc.members[deviceHex]) doc.members[deviceHex] = member;
+	if (!doc.members[deviceHex]) doc.members[deviceHex] = { availability: {}, ...member };
 }
 
 /** A message as read from the document, with the actor of the change that created it. */

@@ -25,7 +25,9 @@ describe('initialConversation', () => {
 		const doc = genesis();
 
 		expect(doc).toMatchObject({ v: 1, title: 'Check-ins', kind: 'direct', createdAt: 1000, messages: [] });
-		expect(doc.members).toEqual({ [OWNER]: { name: 'Dr. Owner', role: 'owner', addedAt: 1000 } });
+		expect(doc.members).toEqual({
+			[OWNER]: { name: 'Dr. Owner', role: 'owner', addedAt: 1000, availability: {} }
+		});
 		expect(A.getAllChanges(doc)).toHaveLength(1);
 	});
 
@@ -118,7 +120,12 @@ describe('addMember', () => {
 		doc = A.change(doc, (d) => addMember(d, 'cd'.repeat(32), { name: 'Sam', role: 'member', addedAt: 2 }));
 		doc = A.change(doc, (d) => addMember(d, OWNER, { name: 'Impostor', role: 'member', addedAt: 3 }));
 
-		expect(doc.members['cd'.repeat(32)]).toEqual({ name: 'Sam', role: 'member', addedAt: 2 });
+		expect(doc.members['cd'.repeat(32)]).toEqual({
+			name: 'Sam',
+			role: 'member',
+			addedAt: 2,
+			availability: {}
+		});
 		expect(doc.members[OWNER]).toMatchObject({ name: 'Dr. Owner', role: 'owner' });
 	});
 });
