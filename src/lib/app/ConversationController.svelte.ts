@@ -3,7 +3,8 @@ import { AuditKind } from '../audit/kinds.js';
 import { sealFile } from '../crypto/fileCrypto.js';
 import { FileError } from '../files/FileTransfers.js';
 import type { AttachmentInput } from '../model/attachment.js';
-import { toBase64Url, toHex } from '../protocol/bytes.js';
+import { fromHex, toBase64Url, toHex } from '../protocol/bytes.js';
+import { readAvailability } from '../model/availability.js';
 import { formatInviteFragment } from '../protocol/invite.js';
 import {
 	addMember,
@@ -21,6 +22,8 @@ import {
 	MAX_ATTACHMENT_BYTES,
 	type AttachmentDraft,
 	type ConversationHandle,
+	type ConversationKind,
+	type TherapistAvailability,
 	type ConversationView,
 	type InviteView,
 	type MessageView
@@ -200,10 +203,14 @@ export class ConversationController implements ConversationHandle {
 		if (messages.some((m) => m.authorMismatch)) {
 			problems.push(t('problem.authorMismatch'));
 		}
+		const availability = this.#availability(doc, myHex);
+		if (availability.forged) problems.push(t('problem.availabilityForged'));
 
 		this.view = {
 			id: this.#docKey,
 			title: doc.title,
+			kind: conversationKind(doc.kind),
+			availability: availability.list,
 			members: Object.entries(members).map(([device, member]) => ({
 				name: member.name,
 				role: member.role === 'owner' ? 'owner' : 'member',
@@ -222,6 +229,34 @@ export class ConversationController implements ConversationHandle {
 			isAdmin: !!sync && !this.#app.readOnly && sync.isAdmin(runtime.ctx.author.device.publicKey),
 			problems
 		};
+	}
+
+	/**
+	 * Office hours of the administering members other than me, each only if that member's own
+	 * device wrote it (rule 7, checked here at display time). Needs the actor claims, which the
+	 * leader tab holds; another tab shows none.
+	 */
+	#availability(
+		doc: A.Doc<ConversationDoc>,
+		myHex: string
+	): { list: TherapistAvailability[]; forged: boolean } {
+		const sync = this.#app.source(this.#docKey)?.sync;
+		if (!sync) return { list: [], forged: false };
+		const deviceOf = (actor: string) => {
+			const device = sync.deviceOfActor(actor);
+			return device ? toHex(device) : undefined;
+		};
+		const list: TherapistAvailability[] = [];
+		let forged = false;
+		for (const [device, member] of Object.entries(doc.members ?? {})) {
+			if (device === myHex || !/^[0-9a-f]{64}$/.test(device)) continue;
+			const read = readAvailability(doc, device, deviceOf);
+			forged ||= read.forged;
+			if (!read.record || !sync.isAdmin(fromHex(device))) continue;
+			const { timeZone, hours, replyHours, emergency } = read.record;
+			list.push({ name: member.name, timeZone, hours, replyHours, emergency });
+		}
+		return { list, forged };
 	}
 
 	async #loadInvites(): Promise<void> {
@@ -422,6 +457,10 @@ export class ConversationController implements ConversationHandle {
 		await this.#loadInvites();
 		this.#recompute();
 	}
+}
+
+function conversationKind(kind: unknown): ConversationKind {
+	return kind === 'group' || kind === 'announcements' ? kind : 'direct';
 }
 
 function inviteLink(invite: Uint8Array, secret: Uint8Array): string {

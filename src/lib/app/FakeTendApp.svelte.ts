@@ -1,4 +1,6 @@
 import { MessageIndex } from '../search/MessageIndex.js';
+import { parseQuickReplies } from '../boundaries/quickReplies.js';
+import { defaultQuickReplies } from './defaultQuickReplies.js';
 import { FakeJoinHandle } from './FakeJoinHandle.svelte.js';
 import {
 	demoConversations,
@@ -15,6 +17,7 @@ import {
 	type AttachmentView
 } from './types.js';
 import type {
+	AvailabilitySettings,
 	AppPhase,
 	AuditLog,
 	ConnectionState,
@@ -25,6 +28,7 @@ import type {
 	JoinHandle,
 	Me,
 	PendingJoinView,
+	QuickReply,
 	SearchPerson,
 	SearchRequest,
 	SearchResultsView,
@@ -120,6 +124,12 @@ export class FakeTendApp implements TendApp {
 	leader = $state(true);
 	relayUrl = $state('ws://127.0.0.1:8787');
 	pendingJoins = $state<PendingJoinView[]>([]);
+	availability = $state.raw<AvailabilitySettings | undefined>(undefined);
+	#savedQuickReplies = $state.raw<QuickReply[] | undefined>(undefined);
+
+	get quickReplies(): QuickReply[] {
+		return this.#savedQuickReplies ?? defaultQuickReplies();
+	}
 
 	/** Conversations in creation order; deeply reactive, so handles see every change. */
 	store = $state<FakeConversation[]>([]);
@@ -242,6 +252,26 @@ export class FakeTendApp implements TendApp {
 				};
 			})
 		};
+	}
+
+	async saveAvailability(settings: AvailabilitySettings): Promise<void> {
+		await this.#wait();
+		if (this.readOnly) throw new Error('this tab is read-only');
+		this.availability = { ...settings, emergency: settings.emergency.trim() };
+	}
+
+	async saveQuickReplies(replies: QuickReply[]): Promise<void> {
+		await this.#wait();
+		this.#savedQuickReplies = parseQuickReplies(replies) ?? [];
+	}
+
+	namesOutside(conversationId: string): string[] {
+		const here = new Set(this.find(conversationId)?.members.map((m) => m.name) ?? []);
+		const names = new Set<string>();
+		for (const c of this.store) {
+			for (const m of c.members) if (!m.me && !here.has(m.name)) names.add(m.name);
+		}
+		return [...names];
 	}
 
 	searchPeople(): SearchPerson[] {
@@ -516,6 +546,8 @@ class FakeConversationHandle implements ConversationHandle {
 		return {
 			id: c.id,
 			title: c.title,
+			kind: c.kind ?? 'direct',
+			availability: c.availability ?? [],
 			members: c.members,
 			messages: c.messages,
 			requests: c.isAdmin ? c.requests : [],

@@ -9,6 +9,9 @@ import { readyCrypto } from '../crypto/sodium.js';
 import { fromBase64Url, toBase64Url, toHex } from '../protocol/bytes.js';
 import { decodeCbor, encodeCbor } from '../protocol/cbor.js';
 import type { ConversationDoc } from '../model/conversation.js';
+import { writeAvailability, type AvailabilityRecord } from '../model/availability.js';
+import { parseQuickReplies } from '../boundaries/quickReplies.js';
+import { defaultQuickReplies } from './defaultQuickReplies.js';
 import { EncryptedStorageAdapter } from '../storage/EncryptedStorageAdapter.js';
 import { IndexedDBBackend } from '../storage/IndexedDBBackend.js';
 import { loadOrCreateStorageKey, requestPersistentStorage } from '../storage/storageKey.js';
@@ -22,6 +25,7 @@ import { JoinController } from './JoinController.svelte.js';
 import { SearchService } from './SearchService.js';
 import { summarize } from './summaries.js';
 import type {
+	AvailabilitySettings,
 	AppPhase,
 	ConnectionState,
 	ConversationHandle,
@@ -29,6 +33,7 @@ import type {
 	JoinHandle,
 	Me,
 	PendingJoinView,
+	QuickReply,
 	SearchPerson,
 	SearchRequest,
 	SearchResultsView,
@@ -45,6 +50,8 @@ const DB_NAME = 'tend';
 const KEY_DB_NAME = 'tend-keys';
 const DEVICE_KEY = ['tend', 'device'];
 const SETTINGS_KEY = ['tend', 'settings'];
+const AVAILABILITY_KEY = ['tend', 'availability'];
+const QUICK_REPLIES_KEY = ['tend', 'quick-replies'];
 const LEADER_LOCK = 'tend-leader';
 
 /** What identifies this device; sealed in IndexedDB under the storage key. */
@@ -136,6 +143,14 @@ export class RealTendApp implements TendApp {
 			return;
 		}
 		this.recorder.record(kind, details);
+	}
+
+	availability = $state.raw<AvailabilitySettings | undefined>(undefined);
+	#savedQuickReplies = $state.raw<QuickReply[] | undefined>(undefined);
+
+	/** The saved list, or the defaults in the current language until one is saved. */
+	get quickReplies(): QuickReply[] {
+		return this.#savedQuickReplies ?? defaultQuickReplies();
 	}
 
 	#runtime: Runtime | undefined;
@@ -271,6 +286,7 @@ export class RealTendApp implements TendApp {
 		this.#runtime = { repo, store, device, engine, ctx, files };
 		this.me = { name: device.name, deviceFingerprint: fingerprint(device.signPk) };
 		await this.#startAudit(device);
+		await this.#loadBoundaries(store);
 
 		const index = await this.#indexHandle();
 		for (const docKey of Object.keys(index.doc().conversations ?? {})) {
@@ -485,6 +501,7 @@ export class RealTendApp implements TendApp {
 		// Its events go to this person's own audit trail (docs/security.md, "Audit trail").
 		await engine.audit?.linkToOwnTrail(sync.docKey).catch(() => {});
 		this.audit.record(AuditKind.conversationCreated, { doc: sync.docKey });
+		await this.#publishAvailability(sync);
 		this.#refreshSummaries();
 		return sync.docKey;
 	}
@@ -551,6 +568,82 @@ export class RealTendApp implements TendApp {
 			title: join.info.title,
 			safetyCode: JoinController.codeFor(join, runtime)
 		}));
+	}
+
+	// ----- Office hours and quick replies -----------------------------------------------------
+
+	/** Reads the sealed settings; a record that doesn't parse is skipped (never fatal). */
+	async #loadBoundaries(store: EncryptedStorageAdapter): Promise<void> {
+		try {
+			const bytes = await store.load(AVAILABILITY_KEY);
+			if (bytes) this.availability = decodeCbor(bytes) as AvailabilitySettings;
+		} catch {
+			this.availability = undefined;
+		}
+		try {
+			const bytes = await store.load(QUICK_REPLIES_KEY);
+			if (bytes) this.#savedQuickReplies = parseQuickReplies(decodeCbor(bytes));
+		} catch {
+			this.#savedQuickReplies = undefined;
+		}
+	}
+
+	async saveAvailability(settings: AvailabilitySettings): Promise<void> {
+		const runtime = this.#require();
+		if (!runtime.engine || this.readOnly) {
+			throw new Error('Tend is open in another tab; change office hours there');
+		}
+		const clean: AvailabilitySettings = {
+			timeZone: settings.timeZone,
+			hours: settings.hours.map(({ day, start, end }) => ({ day, start, end })),
+			replyHours: settings.replyHours,
+			emergency: settings.emergency.trim()
+		};
+		await runtime.store.write([{ key: AVAILABILITY_KEY, data: encodeCbor(clean) }], []);
+		this.availability = clean;
+		for (const source of this.#sources.values()) {
+			if (source.sync) await this.#publishAvailability(source.sync);
+		}
+	}
+
+	/** Writes this device's hours into its member record, where it administers the conversation. */
+	async #publishAvailability(sync: DocSync): Promise<void> {
+		const runtime = this.#require();
+		const settings = this.availability;
+		const me = toHex(runtime.ctx.author.device.publicKey);
+		if (!settings || !runtime.engine || !sync.isAdmin(runtime.ctx.author.device.publicKey)) return;
+		const doc = sync.handle.doc() as A.Doc<ConversationDoc>;
+		if (!doc.members?.[me]) return;
+		const record: AvailabilityRecord = { v: 1, ...settings, updatedAt: Date.now() };
+		await sync.change<ConversationDoc>((d) => writeAvailability(d, me, record));
+		await runtime.repo.flush([sync.localId]);
+		runtime.engine.schedulePush(sync);
+	}
+
+	async saveQuickReplies(replies: QuickReply[]): Promise<void> {
+		const runtime = this.#require();
+		const clean = parseQuickReplies(replies) ?? [];
+		await runtime.store.write([{ key: QUICK_REPLIES_KEY, data: encodeCbor(clean) }], []);
+		this.#savedQuickReplies = clean;
+	}
+
+	namesOutside(conversationId: string): string[] {
+		const here = this.#sources.get(conversationId);
+		const inHere = new Set<string>();
+		if (here?.handle.isReady()) {
+			const doc = here.handle.doc() as A.Doc<ConversationDoc>;
+			for (const [device, member] of Object.entries(doc.members ?? {})) {
+				inHere.add(device);
+				if (typeof member?.name === 'string') inHere.add(`name:${member.name}`);
+			}
+		}
+		const names = new Set<string>();
+		for (const person of this.#search.people()) {
+			if (!person.me && !inHere.has(person.id) && !inHere.has(`name:${person.name}`)) {
+				names.add(person.name);
+			}
+		}
+		return [...names];
 	}
 
 	// ----- Search ---------------------------------------------------------------------------

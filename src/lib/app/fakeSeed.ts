@@ -1,4 +1,12 @@
-import type { InviteView, JoinRequest, MemberView, Me, MessageView } from './types.js';
+import type {
+	ConversationKind,
+	InviteView,
+	JoinRequest,
+	MemberView,
+	Me,
+	MessageView,
+	TherapistAvailability
+} from './types.js';
 
 /**
  * Demo data for {@link FakeTendApp}: enough variety to judge the UI (scripts, directions, emoji,
@@ -16,6 +24,10 @@ export interface FakeConversation {
 	requests: JoinRequest[];
 	invites: InviteView[];
 	problems: string[];
+	/** 'direct' when absent. */
+	kind?: ConversationKind;
+	/** Office hours the other side published. */
+	availability?: TherapistAvailability[];
 }
 
 export const demoMe: Me = { name: 'Dr. Maria Lopez', deviceFingerprint: 'a1b2 c3d4' };

@@ -123,9 +123,42 @@ export interface InviteView {
 	state: 'open' | 'claimed';
 }
 
+/** Weekly office hours as a therapist sets them (settings) and publishes them to clients. */
+export interface AvailabilitySettings {
+	/** IANA time zone the hours are in. */
+	timeZone: string;
+	/** 0 = Sunday … 6 = Saturday; minutes after midnight; `end` > `start`. */
+	hours: { day: number; start: number; end: number }[];
+	/** Usual reply time within office hours, in hours. */
+	replyHours: number;
+	/** Shown to clients in crisis; '' means the default line in the reader's language. */
+	emergency: string;
+}
+
+/** A therapist's published hours, as a client's device shows them (verified, rule 7). */
+export interface TherapistAvailability extends AvailabilitySettings {
+	name: string;
+}
+
+/** A saved message with placeholders such as {client} and {time}. */
+export interface QuickReply {
+	id: string;
+	title: string;
+	body: string;
+}
+
+export type ConversationKind = 'direct' | 'group' | 'announcements';
+
 export interface ConversationView {
 	id: string;
 	title: string;
+	/** Group channels and announcements get the pre-send PHI check. */
+	kind: ConversationKind;
+	/**
+	 * Office hours published by the conversation's administering members other than me, each
+	 * written by that member's own device (others are left out and reported in `problems`).
+	 */
+	availability: TherapistAvailability[];
 	members: MemberView[];
 	/** In the document's order, which is the same on every device. */
 	messages: MessageView[];
@@ -300,4 +333,17 @@ export interface TendApp {
 	search(request: SearchRequest): Promise<SearchResultsView>;
 	/** Everyone who wrote or may write in a conversation on this device, for the person filter. */
 	searchPeople(): SearchPerson[];
+	/**
+	 * Names of people in this device's other conversations who aren't in this one (clients,
+	 * typically): the pre-send check looks for them in messages to a group.
+	 */
+	namesOutside(conversationId: string): string[];
+
+	/** This device's office hours; undefined until set. Sealed on the device. */
+	readonly availability: AvailabilitySettings | undefined;
+	/** Saves the hours and publishes them in every conversation this device administers. */
+	saveAvailability(settings: AvailabilitySettings): Promise<void>;
+	/** Saved quick replies (the defaults until edited). Sealed on the device. */
+	readonly quickReplies: QuickReply[];
+	saveQuickReplies(replies: QuickReply[]): Promise<void>;
 }
