@@ -281,8 +281,9 @@ export const en = {
 	'boundaries.crisisTitle': 'You are not alone',
 	'boundaries.crisisBody': 'Your therapist may not see this message right away.',
 	'boundaries.phiTitle': 'This message may contain private health details',
-	'boundaries.phiBody':
-		'Everyone in this {kind, select, announcements {announcement channel} other {group}} will read it. Found:',
+	'boundaries.phiBodyGroup': 'Everyone in this group will read it. Found:',
+	'boundaries.phiBodyAnnouncements':
+		'Everyone in this announcement channel will read it. Found:',
 	'boundaries.phiName': 'a name',
 	'boundaries.phiBirthDate': 'a date of birth',
 	'boundaries.phiPhone': 'a phone number',

@@ -291,8 +291,9 @@ export const ru = {
 	'boundaries.crisisTitle': 'Вы не одни',
 	'boundaries.crisisBody': 'Ваш терапевт может увидеть это сообщение не сразу.',
 	'boundaries.phiTitle': 'В сообщении могут быть личные медицинские сведения',
-	'boundaries.phiBody':
-		'Его прочитают все участники {kind, select, announcements {канала объявлений} other {группы}}. Найдено:',
+	'boundaries.phiBodyGroup': 'Его прочитают все участники группы. Найдено:',
+	'boundaries.phiBodyAnnouncements':
+		'Его прочитают все участники канала объявлений. Найдено:',
 	'boundaries.phiName': 'имя',
 	'boundaries.phiBirthDate': 'дата рождения',
 	'boundaries.phiPhone': 'номер телефона',
