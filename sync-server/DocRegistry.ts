@@ -21,6 +21,12 @@ export interface DocState {
 	/** Hex keys of the head's writers and admins (rule 7), for checks on every push. */
 	writers: Set<string>;
 	admins: Set<string>;
+	/**
+	 * Hex keys of every device any epoch listed as writer or admin. Such a device may read the
+	 * chain (public keys and hashes) without the current access key, so a removed device learns
+	 * from a signed record that it was removed.
+	 */
+	listed: Set<string>;
 	/** The highest committed seq. */
 	lastSeq: number;
 	/** Connections that proved the access key (`doc.open`), with the key they proved. */
@@ -64,6 +70,7 @@ export class DocRegistry {
 			accessPks: states.map((s) => s.accessPk),
 			writers: keySet(head.writers),
 			admins: keySet(head.admins),
+			listed: keySet(states.flatMap((st) => [...st.writers, ...st.admins])),
 			lastSeq: this.store.lastSeq(doc),
 			readers: new Map(),
 			subs: new Set()
@@ -79,6 +86,7 @@ export function advanceHead(doc: DocState, next: EpochState): void {
 	doc.accessPks[next.n] = next.accessPk;
 	doc.writers = keySet(next.writers);
 	doc.admins = keySet(next.admins);
+	for (const key of [...next.writers, ...next.admins]) doc.listed.add(keyOf(key));
 }
 
 function keySet(keys: Uint8Array[]): Set<string> {

@@ -9,6 +9,7 @@ import { formatInviteFragment } from '../protocol/invite.js';
 import {
 	addMember,
 	appendMessage,
+	markMemberRemoved,
 	MAX_MESSAGE_LENGTH,
 	readMessages,
 	type ConversationDoc
@@ -211,11 +212,14 @@ export class ConversationController implements ConversationHandle {
 			title: doc.title,
 			kind: conversationKind(doc.kind),
 			availability: availability.list,
-			members: Object.entries(members).map(([device, member]) => ({
-				name: member.name,
-				role: member.role === 'owner' ? 'owner' : 'member',
-				me: device === myHex
-			})),
+			members: Object.entries(members)
+				.filter(([, member]) => member.removedAt === undefined)
+				.map(([device, member]) => ({
+					id: device,
+					name: member.name,
+					role: member.role === 'owner' ? ('owner' as const) : ('member' as const),
+					me: device === myHex
+				})),
 			messages,
 			requests: claims.map((claim) => ({
 				inviteId: claim.inviteId,
@@ -227,7 +231,8 @@ export class ConversationController implements ConversationHandle {
 				state: claimed.has(invite.inviteId) ? 'claimed' : 'open'
 			})),
 			isAdmin: !!sync && !this.#app.readOnly && sync.isAdmin(runtime.ctx.author.device.publicKey),
-			problems
+			problems,
+			removed: !!sync && sync.excludes(runtime.ctx.author.device.publicKey)
 		};
 	}
 
@@ -447,6 +452,19 @@ export class ConversationController implements ConversationHandle {
 		await runtime.repo.flush([sync.localId]);
 		engine.schedulePush(sync);
 		await this.#loadInvites();
+		this.#recompute();
+	}
+
+	async removeMember(memberId: string): Promise<void> {
+		const { sync, engine, runtime } = this.#writable();
+		if (!sync.isAdmin(runtime.ctx.author.device.publicKey)) {
+			throw new Error('only an administrator can remove members');
+		}
+		await engine.removeDevices(sync, [fromHex(memberId)]);
+		this.#app.audit.record(AuditKind.memberRemoved, { doc: this.#docKey, member: memberId });
+		await sync.change<ConversationDoc>((doc) => markMemberRemoved(doc, memberId, Date.now()));
+		await runtime.repo.flush([sync.localId]);
+		engine.schedulePush(sync);
 		this.#recompute();
 	}
 

@@ -186,7 +186,7 @@ export class FakeTendApp implements TendApp {
 			title: title.trim(),
 			createdAt: Date.now(),
 			isAdmin: true,
-			members: [{ name: me.name, role: 'owner', me: true }],
+			members: [{ id: 'me', name: me.name, role: 'owner', me: true }],
 			messages: [],
 			requests: [],
 			invites: [],
@@ -443,10 +443,18 @@ export class FakeTendApp implements TendApp {
 		c.invites = c.invites.filter((i) => i.inviteId !== inviteId);
 		if (!admitted || !request) return;
 
-		c.members.push({ name: request.name, role: 'member', me: false });
+		c.members.push({ id: `m-${request.inviteId}`, name: request.name, role: 'member', me: false });
 		this.later(this.latency * 5, () =>
 			this.receiveMessage(conversationId, request.name, 'Hello, thank you for inviting me.')
 		);
+	}
+
+	/** Removes a member, as the real app does after its rotation succeeded. */
+	async removeMember(conversationId: string, memberId: string): Promise<void> {
+		await this.#wait();
+		const c = this.find(conversationId);
+		if (!c?.isAdmin) throw new Error('only an administrator can remove members');
+		c.members = c.members.filter((m) => m.me || m.id !== memberId);
 	}
 
 	get admitAfterMs(): number {
@@ -553,7 +561,8 @@ class FakeConversationHandle implements ConversationHandle {
 			requests: c.isAdmin ? c.requests : [],
 			invites: c.isAdmin ? c.invites : [],
 			isAdmin: c.isAdmin,
-			problems: c.problems
+			problems: c.problems,
+			removed: false
 		};
 	});
 
@@ -593,6 +602,10 @@ class FakeConversationHandle implements ConversationHandle {
 
 	decline(inviteId: string): Promise<void> {
 		return this.#app.removeInvite(this.#id, inviteId, false);
+	}
+
+	removeMember(memberId: string): Promise<void> {
+		return this.#app.removeMember(this.#id, memberId);
 	}
 
 	close(): void {

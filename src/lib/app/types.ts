@@ -104,6 +104,8 @@ export interface AttachmentDraft {
 }
 
 export interface MemberView {
+	/** The member's device key in hex: stable, and what {@link ConversationHandle.removeMember} takes. */
+	id: string;
 	name: string;
 	role: 'owner' | 'member';
 	me: boolean;
@@ -168,6 +170,11 @@ export interface ConversationView {
 	isAdmin: boolean;
 	/** Reports such as "A message could not be verified"; shown calmly above the messages. */
 	problems: string[];
+	/**
+	 * An administrator removed this device: the signed chain no longer lists it. What it
+	 * already had stays readable here; nothing new arrives and it can't write.
+	 */
+	removed: boolean;
 }
 
 export interface ConversationHandle {
@@ -199,6 +206,11 @@ export interface ConversationHandle {
 	revokeInvite(inviteId: string): Promise<void>;
 	admit(inviteId: string): Promise<void>;
 	decline(inviteId: string): Promise<void>;
+	/**
+	 * Removes a member (administrators only): starts a new epoch with a new key that the
+	 * member's device never gets (rule 2), then marks them removed in the conversation.
+	 */
+	removeMember(memberId: string): Promise<void>;
 	/** Stops listening; call from the component's teardown. */
 	close(): void;
 }

@@ -24,6 +24,11 @@ export interface Member {
 	addedAt: number;
 	/** Office hours the member publishes (model/availability.ts); created with the record. */
 	availability?: AvailabilityContainer;
+	/**
+	 * Set when an administrator removed the member. For display only: what keeps a removed
+	 * device out is the rotation in the signed epoch chain (rule 2), not this field.
+	 */
+	removedAt?: number;
 }
 
 export interface Message {
@@ -82,6 +87,12 @@ export function appendMessage(
 
 export function addMember(doc: ConversationDoc, deviceHex: string, member: Member): void {
 	if (!doc.members[deviceHex]) doc.members[deviceHex] = { availability: {}, ...member };
+}
+
+/** Marks a member removed (display only; the epoch chain is the authority, rule 7). */
+export function markMemberRemoved(doc: ConversationDoc, deviceHex: string, now: number): void {
+	const member = doc.members[deviceHex];
+	if (member && member.removedAt === undefined) member.removedAt = now;
 }
 
 /** A message as read from the document, with the actor of the change that created it. */

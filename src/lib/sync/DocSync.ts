@@ -490,6 +490,14 @@ export class DocSync extends EventEmitter<DocSyncEvents> {
 		});
 	}
 
+	/**
+	 * The head no longer lists `device` as a writer or administrator: an administrator removed
+	 * it (a signed record; a relay can't fake one).
+	 */
+	excludes(device: Uint8Array): boolean {
+		return !isListed(this.head.writers, device) && !isListed(this.head.admins, device);
+	}
+
 	/** This device holds the secret of the head's key generation: it can write the newest epoch. */
 	get holdsHeadSecret(): boolean {
 		return this.secretOf(this.head.gen) !== undefined;

@@ -277,8 +277,11 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
 			await this.connection.request('sub', { doc: sync.doc, after: sync.cursor });
 			this.emit('doc-live', sync.docKey);
 			await this.#sendOutbox(sync);
-		} catch {
-			// The connection dropped or the relay refused; the next reconnect tries again.
+		} catch (error) {
+			// Refused access: either a rotation this device will get an envelope for, or one that
+			// removed it. The chain (readable to devices it ever listed) tells which.
+			if (error instanceof RelayError && error.code === 'no-access') await this.#refreshChain(sync);
+			// Otherwise the connection dropped or the relay refused; the next reconnect tries again.
 		}
 	}
 
@@ -354,7 +357,10 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
 				from: sync.head.n + 1
 			});
 			const records = answer.records as Uint8Array[];
-			if (await sync.extendChain(records)) await sync.retryInbox();
+			if (await sync.extendChain(records)) {
+				await sync.retryInbox();
+				this.emit('doc-changed', sync.docKey);
+			}
 		} catch {
 			// Retried on the next connect.
 		}
@@ -592,10 +598,13 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
 			try {
 				await this.connection.request('epoch.append', { doc: sync.doc, record: rotation.record });
 			} catch (error) {
-				// `no-access`: a rotation that won the race already closed the document here.
-				const lost = error instanceof RelayError && (error.code === 'conflict' || error.code === 'no-access');
-				if (!lost) throw error;
+				if (!(error instanceof RelayError)) throw error;
+				// `no-access`: the document isn't open here with the head's key. Either this device
+				// adopted a new key and is still reopening, or a rotation that won the race closed it.
+				if (error.code === 'no-access' && (await this.#reopen(sync))) continue;
+				if (error.code !== 'conflict' && error.code !== 'no-access') throw error;
 				await this.#catchUp(sync, head.n);
+				await this.#reopen(sync);
 				continue;
 			}
 			await sync.extendChain([rotation.record]);
@@ -609,6 +618,16 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
 			return { rotated: true, unsealed };
 		}
 		throw new Error('the rotation kept losing the race; try again');
+	}
+
+	/** Proves the head's access key on this connection again; false when the relay refuses it. */
+	async #reopen(sync: DocSync): Promise<boolean> {
+		try {
+			await this.#open(sync);
+			return true;
+		} catch {
+			return false;
+		}
 	}
 
 	/**

@@ -234,7 +234,20 @@ describe('relay: write access and the epoch chain (rules 2 and 7)', () => {
 		expect(await b.requestRaw('doc.open', openFields(b, doc, 0))).toMatchObject({
 			code: 'no-access'
 		});
-		await expectNoAccess(b, doc);
+		expect(await b.requestRaw('sub', { doc: doc.id, after: 0 })).toMatchObject({ code: 'no-access' });
+		expect(await b.requestRaw('push', { doc: doc.id, entry: fakeEntry(doc.id) })).toMatchObject({
+			code: 'no-access'
+		});
+		expect(b.entries(doc.id)).toEqual([]);
+		// bob, listed by an earlier epoch, may read the chain: the signed record that removed him.
+		const chain = await b.request('doc.chain', { doc: doc.id, from: 1 });
+		const records = chain.records as Uint8Array[];
+		expect(records.map((r) => Buffer.from(r).toString('hex'))).toEqual([Buffer.from(record).toString('hex')]);
+		// A device no epoch listed may not (nor may bob's key on a connection without hello).
+		const stranger = track(await connectAs(env.relay.url, newDevice()));
+		expect(await stranger.requestRaw('doc.chain', { doc: doc.id, from: 0 })).toMatchObject({
+			code: 'no-access'
+		});
 	});
 
 	it('doc.create needs hello and a valid genesis signed by this connection’s device', async () => {

@@ -359,7 +359,25 @@ export const en = {
 	'settings.languageTitle': 'Language',
 	'settings.languageLabel': 'Language of Tend',
 	'settings.languageHint':
-		'Changes the words Tend shows on this device. Messages are shown as they were written.'
+		'Changes the words Tend shows on this device. Messages are shown as they were written.',
+
+	'members.open': 'People',
+	'members.title': 'People in this conversation',
+	'members.close': 'Close',
+	'members.you': 'You',
+	'members.owner': 'Owner',
+	'members.member': 'Member',
+	'members.remove': 'Remove from conversation',
+	'members.confirmTitle': 'Remove {name} from this conversation?',
+	'members.confirmText':
+		'Their devices stop receiving new messages and can no longer write here. They keep what they already have. To bring them back later, send a new invite.',
+	'members.confirmRemove': 'Yes, remove',
+	'members.cancel': 'Cancel',
+	'members.removing': 'Removing…',
+	'members.removeFailed':
+		"Couldn't remove them. Check the connection and try again; nothing has changed yet.",
+	'members.removedNotice':
+		'You were removed from this conversation. You can still read what you already had, but new messages no longer reach this device and you can’t write here.'
 } as const satisfies Record<string, string>;
 
 /** A key of the string table. */
