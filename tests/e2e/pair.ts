@@ -19,9 +19,14 @@ export async function createProfile(page: Page, appUrl: string, name: string): P
 	await expect(page.getByTestId('new-conversation').first()).toBeVisible();
 }
 
-export async function createConversation(page: Page, title: string): Promise<string> {
+export async function createConversation(
+	page: Page,
+	title: string,
+	kind?: 'direct' | 'group' | 'announcements'
+): Promise<string> {
 	await page.getByTestId('new-conversation').first().click();
 	await page.getByTestId('title-input').fill(title);
+	if (kind) await page.getByTestId(`kind-${kind}`).check();
 	await page.getByTestId('create-conversation').click();
 	await expect(page.getByTestId('composer-input')).toBeVisible();
 	return page.url();
@@ -65,7 +70,7 @@ export async function sendMessage(page: Page, text: string): Promise<void> {
 /** Opens a therapist and a client in one conversation titled `title`. */
 export async function openPair(
 	stack: Stack,
-	names: { therapist: string; client: string; title: string },
+	names: { therapist: string; client: string; title: string; kind?: 'direct' | 'group' | 'announcements' },
 	options: { client?: PersonOptions } = {}
 ): Promise<{ therapist: Person; client: Person; close: () => Promise<void> }> {
 	const therapist = await openPerson();
@@ -78,7 +83,7 @@ export async function openPair(
 	};
 	try {
 		await createProfile(therapist.page, stack.appUrl, names.therapist);
-		await createConversation(therapist.page, names.title);
+		await createConversation(therapist.page, names.title, names.kind);
 		await inviteAndAdmit(therapist.page, client.page, names.client);
 	} catch (error) {
 		await close();
