@@ -97,4 +97,24 @@ describe('FakeTendApp', () => {
 		await until(() => join.view.phase !== 'checking');
 		expect(join.view.phase).toBe('invalid');
 	});
+
+	it('searches, keeps office hours and quick replies like the real app', async () => {
+		app = new FakeTendApp({ me: demoMe, startDelayMs: 0, latencyMs: 1 });
+		await until(() => app!.phase === 'ready');
+		const id = await app.createConversation('Check-in');
+		app.receiveMessage(id, 'Sam Rivera', 'The grounding exercise helped');
+
+		const found = await app.search({ text: 'GROUND' });
+		expect(found.hits.map((h) => [h.conversationTitle, h.authorName])).toEqual([['Check-in', 'Sam Rivera']]);
+		expect(found.hits[0].snippet.filter((s) => s.mark).map((s) => s.text)).toEqual(['grounding']);
+		expect((await app.search({ text: 'ground', personId: 'me' })).total).toBe(0);
+
+		expect(app.availability).toBeUndefined();
+		await app.saveAvailability({ timeZone: 'UTC', hours: [], replyHours: 4, emergency: ' Call 112 ' });
+		expect(app.availability?.emergency).toBe('Call 112');
+
+		expect(app.quickReplies.map((r) => r.id)).toEqual(['default-reminder', 'default-late', 'default-grounding']);
+		await app.saveQuickReplies([{ id: 'x', title: 'Late', body: 'Late, {client}' }]);
+		expect(app.quickReplies).toEqual([{ id: 'x', title: 'Late', body: 'Late, {client}' }]);
+	});
 });
