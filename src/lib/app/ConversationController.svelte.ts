@@ -389,6 +389,8 @@ export class ConversationController implements ConversationHandle {
 			.flatMap((message) => message.attachments)
 			.find((a) => toHex(a.blob) === attachmentId);
 		if (!found) throw new Error('unavailable');
+		const hex = toHex(found.blob);
+		const fromRelay = !files.has(this.#docKey, hex);
 		try {
 			const plaintext = await files.open(this.#docKey, {
 				id: found.blob,
@@ -397,6 +399,15 @@ export class ConversationController implements ConversationHandle {
 				size: found.size,
 				stored: found.stored
 			});
+			// Ids and numbers only: the file's name and content never enter the audit trail.
+			if (fromRelay) {
+				this.#app.audit.record(AuditKind.attachmentDownloaded, {
+					doc: this.#docKey,
+					blob: hex,
+					kind: found.kind,
+					size: found.size
+				});
+			}
 			return new Blob([plaintext as Uint8Array<ArrayBuffer>], {
 				type: safeBlobType(found.kind, found.mime)
 			});

@@ -409,6 +409,7 @@ export class FakeTendApp implements TendApp {
 		await this.#wait();
 		const file = this.files.get(id);
 		if (!file) throw new Error('unavailable');
+		this.audit.record('attachment-downloaded', { blob: id, kind: file.kind, size: file.bytes.length });
 		return new Blob([file.bytes as Uint8Array<ArrayBuffer>], { type: safeBlobType(file.kind, file.mime) });
 	}
 
