@@ -156,6 +156,8 @@ async function sendPending(page: Page, text = '') {
 }
 
 test('a photo and a voice note go both ways, offline files queue and resume, and no plaintext is stored', async () => {
+	// Many steps and two large storage dumps: on a busy 2-core machine this takes minutes.
+	test.setTimeout(360_000);
 	const therapist = await openPerson();
 	const client = await openPerson({ args: fakeMediaArgs });
 	const t = therapist.page;
@@ -238,7 +240,7 @@ test('a photo and a voice note go both ways, offline files queue and resume, and
 
 		// A large file whose upload is cut off mid-way resumes from the parts the relay holds.
 		const bigMarker = `big-plaintext-${randomBytes(6).toString('hex')}`;
-		const big = makeDocument(12_000_000, bigMarker);
+		const big = makeDocument(8_000_000, bigMarker);
 		const completeBefore = blobRows(stack).filter((row) => row.complete === 1).length;
 		await attach(t, [{ name: 'session-recording-notes.txt', mimeType: 'text/plain', buffer: big }]);
 		await sendPending(t);
@@ -255,7 +257,7 @@ test('a photo and a voice note go both ways, offline files queue and resume, and
 		// connection continued from the stored parts instead of starting over.
 		const bigStarts = stack.relay
 			.logRecords()
-			.filter((r) => r.msg === 'blob upload started' && typeof r.size === 'number' && r.size > 12_000_000);
+			.filter((r) => r.msg === 'blob upload started' && typeof r.size === 'number' && r.size > 8_000_000);
 		expect(bigStarts).toHaveLength(1);
 		expect(partsAtCut).toBeGreaterThanOrEqual(2);
 

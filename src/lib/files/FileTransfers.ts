@@ -50,6 +50,9 @@ export interface FileTransfersEvents {
 /** Refusals that won't change on a retry; anything else is retried on the next connection. */
 const FINAL_REFUSALS: ErrorCode[] = ['blob-too-large', 'quota-exceeded', 'bad-blob', 'not-writer'];
 
+/** Pause before an upload the relay turned away for a passing reason is tried again (ms). */
+const RETRY_MS = 5000;
+
 /** A file reference as the transfers need it: the secrets and the ciphertext size. */
 export interface FileRef extends FileSecrets {
 	stored: number;
@@ -170,10 +173,24 @@ export class FileTransfers extends EventEmitter<FileTransfersEvents> {
 				await this.#dequeue(docKey, hex);
 				this.#set(docKey, hex, { state: 'refused', code: error.code });
 			} else {
-				// Dropped connection: stays queued; the next `doc-live` resumes from the relay's parts.
+				// Dropped connection: stays queued; the next `doc-live` resumes from the relay's
+				// parts. A passing refusal (`rate-limited`, `internal`) on a live connection is
+				// tried again after a pause.
 				this.#set(docKey, hex, undefined);
+				if (relay.isLive(docKey)) this.#retryLater(docKey);
 			}
 		}
+	}
+
+	#retryTimers = new Map<string, ReturnType<typeof setTimeout>>();
+
+	#retryLater(docKey: string): void {
+		if (this.#retryTimers.has(docKey)) return;
+		const timer = setTimeout(() => {
+			this.#retryTimers.delete(docKey);
+			void this.resume(docKey);
+		}, RETRY_MS);
+		this.#retryTimers.set(docKey, timer);
 	}
 
 	async #dequeue(docKey: string, hex: string): Promise<void> {
