@@ -45,6 +45,8 @@ class FakeRelay extends EventEmitter<{ 'doc-live': (doc: string) => void }> {
 	dropAfterParts = Infinity;
 	partsReceived = 0;
 	maxBytes = Infinity;
+	/** Refusals to answer `blob.begin` with before serving normally. */
+	refuseBegin: RelayError[] = [];
 	/** Bytes to serve instead of a stored blob (a dishonest relay). */
 	forged: Uint8Array | undefined;
 
@@ -57,6 +59,8 @@ class FakeRelay extends EventEmitter<{ 'doc-live': (doc: string) => void }> {
 			const ok = (fields: Record<string, unknown> = {}): OkFrame => ({ t: 'ok', rid: 1, ...fields });
 			switch (type) {
 				case 'blob.begin': {
+					const refusal = this.refuseBegin.shift();
+					if (refusal) throw refusal;
 					const size = req.size as number;
 					if (blob?.complete) return ok({ done: true });
 					if (blob) return ok({ have: [...blob.parts.keys()].sort((a, b) => a - b) });
@@ -152,6 +156,21 @@ describe('FileTransfers', () => {
 		relay.reconnect();
 		await until(() => !files.isQueued(DOC, hex));
 		expect(relay.partsReceived).toBe(parts);
+		expect(relay.blobs.get(hex)?.complete).toBe(true);
+	});
+
+	it('tries again after a passing refusal on a live connection', async () => {
+		const relay = new FakeRelay();
+		relay.refuseBegin = [new RelayError('rate-limited')];
+		const files = new FileTransfers(new MemoryKv(), relay);
+		const sealed = sealFile(sample(2000));
+		await files.queueUpload(DOC, sealed);
+		const hex = toHex(sealed.id);
+		await until(() => relay.refuseBegin.length === 0);
+		expect(files.isQueued(DOC, hex)).toBe(true);
+		// The retry comes after a pause (5 s), without a reconnect.
+		for (let i = 0; i < 160 && files.isQueued(DOC, hex); i++) await new Promise((r) => setTimeout(r, 50));
+		expect(files.isQueued(DOC, hex)).toBe(false);
 		expect(relay.blobs.get(hex)?.complete).toBe(true);
 	});
 
