@@ -115,14 +115,27 @@ export interface Replica {
  * the owner creates the conversation and admits `memberCount` devices as writers.
  */
 export async function persistentConversationWith(memberCount: number, title = 'Check-ins') {
+	return persistentDocWith<ConversationDoc>(memberCount, (ownerHex) =>
+		initialConversation(title, ownerHex, 'Dr. Owner', 1)
+	);
+}
+
+/**
+ * The same for any document (a conversation, a board): `first` builds the owner's first
+ * change, which creates every container.
+ */
+export async function persistentDocWith<T>(
+	memberCount: number,
+	first: (ownerHex: string) => (doc: T) => void
+) {
 	const owner = new PersistentDevice();
 	const created = createGenesis(owner.author.device, 'conversation');
-	let initial = A.init<ConversationDoc>();
+	let initial = A.init<T>();
 	const actor = A.getActorId(initial);
 	initial = A.change(
 		initial,
 		{ message: makeActorClaimMessage(owner.author.device, created.doc, actor) },
-		initialConversation(title, toHex(owner.author.device.publicKey), 'Dr. Owner', 1)
+		first(toHex(owner.author.device.publicKey))
 	);
 	const ownerSync = await DocSync.create(owner.ctx, {
 		chain: [created.genesis],

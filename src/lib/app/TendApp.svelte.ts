@@ -380,8 +380,13 @@ export class RealTendApp implements TendApp {
 		const message = this.#tabClaims.has(claimKey)
 			? undefined
 			: makeActorClaimMessage(runtime.ctx.author.device, fromBase64Url(docKey), actor);
-		this.#tabClaims.add(claimKey);
+		const before = A.getHeads(source.handle.doc() as A.Doc<unknown>);
 		source.handle.change(fn as (doc: unknown) => void, message ? { message } : {});
+		// A change function that wrote nothing made no change: the claim goes on the next one.
+		const after = A.getHeads(source.handle.doc() as A.Doc<unknown>);
+		if (before.length !== after.length || before.some((h, i) => h !== after[i])) {
+			this.#tabClaims.add(claimKey);
+		}
 		await runtime.repo.flush([source.handle.documentId]);
 	}
 

@@ -354,17 +354,25 @@ export class DocSync extends EventEmitter<DocSyncEvents> {
 	async change<T>(fn: (doc: T) => void): Promise<void> {
 		const doc = this.handle.doc() as A.Doc<unknown>;
 		const actor = A.getActorId(doc);
-		let message: string | undefined;
 		if (!this.#state.myActors.includes(actor)) {
-			message = makeActorClaimMessage(this.#ctx.author.device, this.doc, actor);
 			await this.#queue.run(async () => {
 				this.#state.myActors.push(actor);
 				this.#state.actors[actor] = this.#ctx.author.device.publicKey;
 				await this.#saveState();
 			});
 		}
+		// The claim rides on the actor's first change that exists: a change function that
+		// writes nothing makes no change, so the claim goes on the next one.
+		const claimed = this.#claimMade.has(actor);
+		const message = claimed ? undefined : makeActorClaimMessage(this.#ctx.author.device, this.doc, actor);
+		const before = A.getHeads(doc);
 		this.handle.change(fn as (doc: unknown) => void, message ? { message } : {});
+		const after = A.getHeads(this.handle.doc() as A.Doc<unknown>);
+		if (!sameHeads(before, after)) this.#claimMade.add(actor);
 	}
+
+	/** Actors of this run whose first change (carrying the claim) exists. */
+	#claimMade = new Set<string>();
 
 	/**
 	 * Seals this device's changes since the last push into outbox entries (rule 11: only
