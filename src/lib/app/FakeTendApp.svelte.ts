@@ -1,6 +1,7 @@
 import { MessageIndex } from '../search/MessageIndex.js';
 import { parseQuickReplies } from '../boundaries/quickReplies.js';
 import { defaultQuickReplies } from './defaultQuickReplies.js';
+import { FakeBoardHandle, FakeBoards } from './FakeBoards.svelte.js';
 import { FakeJoinHandle } from './FakeJoinHandle.svelte.js';
 import {
 	demoConversations,
@@ -20,6 +21,8 @@ import type {
 	AvailabilitySettings,
 	AppPhase,
 	AuditLog,
+	BoardHandle,
+	BoardSummary,
 	ConnectionState,
 	ConversationHandle,
 	ConversationSummary,
@@ -32,6 +35,7 @@ import type {
 	SearchPerson,
 	SearchRequest,
 	SearchResultsView,
+	TaskLink,
 	TendApp
 } from './types.js';
 
@@ -138,6 +142,11 @@ export class FakeTendApp implements TendApp {
 		this.store.map((c) => this.#summarise(c)).sort((a, b) => b.updatedAt - a.updatedAt)
 	);
 
+	/** Boards: real Automerge documents in memory (see FakeBoards). */
+	fakeBoards = new FakeBoards(() => this.me?.name ?? '');
+	boards: BoardSummary[] = $derived(this.fakeBoards.summaries);
+	dueToday: number = $derived(this.fakeBoards.summaries.reduce((sum, b) => sum + b.dueToday, 0));
+
 	#scenario: FakeScenario;
 	#timers = new Set<ReturnType<typeof setTimeout>>();
 	#unlisten: (() => void) | undefined;
@@ -197,6 +206,42 @@ export class FakeTendApp implements TendApp {
 
 	openConversation(id: string): ConversationHandle {
 		return new FakeConversationHandle(this, id);
+	}
+
+	async createBoard(title: string): Promise<string> {
+		await this.#wait();
+		this.#requireMe();
+		return this.fakeBoards.create(title.trim(), ['To do', 'Doing', 'Done']);
+	}
+
+	openBoard(id: string): BoardHandle {
+		return new FakeBoardHandle(this.fakeBoards, id, (ms, fn) => this.later(ms, fn), this.latency);
+	}
+
+	async makeTask(params: {
+		boardId: string;
+		conversationId: string;
+		messageId: string;
+		text: string;
+	}): Promise<string> {
+		const column = this.fakeBoards.firstColumn(params.boardId);
+		if (!column) throw new Error('unknown board');
+		const id = `card-${Math.random().toString(16).slice(2, 10)}`;
+		const title = (params.text.split('\n').find((line) => line.trim()) ?? params.text).trim();
+		this.fakeBoards.act(params.boardId, {
+			t: 'addLinkedCard',
+			id,
+			column,
+			title: title.slice(0, 120),
+			description: params.text,
+			conversation: params.conversationId,
+			message: params.messageId
+		});
+		return id;
+	}
+
+	tasksFor(conversationId: string): TaskLink[] {
+		return this.fakeBoards.links.filter((link) => link.conversationId === conversationId);
 	}
 
 	openJoin(fragment: string): JoinHandle {

@@ -65,7 +65,12 @@ export class JoinController implements JoinHandle {
 		this.#stop.push(
 			this.#app.onAdmitted((sync, join) => {
 				if (this.#parsed && equalBytes(join.invite, this.#parsed.invite)) {
-					this.view = { ...this.view, phase: 'admitted', conversationId: sync.docKey };
+					this.view = {
+						...this.view,
+						phase: 'admitted',
+						conversationId: sync.docKey,
+						kind: join.info.kind === 'board' ? 'board' : 'conversation'
+					};
 				}
 			})
 		);
@@ -111,7 +116,11 @@ export class JoinController implements JoinHandle {
 			return;
 		}
 		this.#info = info;
-		const base = { inviterName: info.inviterName, title: info.title };
+		const base = {
+			inviterName: info.inviterName,
+			title: info.title,
+			kind: info.kind === 'board' ? ('board' as const) : ('conversation' as const)
+		};
 		const docKey = toBase64Url(info.doc);
 		const pending = (await runtime.engine.pendingJoins()).find((j) =>
 			equalBytes(j.invite, parsed.invite)

@@ -18,6 +18,12 @@ import { loadOrCreateStorageKey, requestPersistentStorage } from '../storage/sto
 import { DocSync, type DocSyncContext } from '../sync/DocSync.js';
 import { FileTransfers } from '../files/FileTransfers.js';
 import { createConversation } from '../sync/createConversation.js';
+import { createBoard } from '../sync/createBoard.js';
+import { liveColumnIds, type BoardDoc } from '../model/board.js';
+import { applyBoardAction } from '../model/boardActions.js';
+import { t } from '../ui/strings.js';
+import { BoardController } from './BoardController.svelte.js';
+import { isBoardDoc, localDay, summarizeBoard } from './boardView.js';
 import { SyncEngine, type PendingJoin } from '../sync/SyncEngine.js';
 import type { SocketLike } from '../sync/RelayConnection.js';
 import { ConversationController } from './ConversationController.svelte.js';
@@ -27,6 +33,8 @@ import { summarize } from './summaries.js';
 import type {
 	AvailabilitySettings,
 	AppPhase,
+	BoardHandle,
+	BoardSummary,
 	ConnectionState,
 	ConversationHandle,
 	ConversationSummary,
@@ -37,6 +45,7 @@ import type {
 	SearchPerson,
 	SearchRequest,
 	SearchResultsView,
+	TaskLink,
 	TendApp
 } from './types.js';
 
@@ -67,9 +76,14 @@ interface DeviceRecord {
 	indexId: string;
 }
 
+/**
+ * The person's own list of documents, sealed in IndexedDB like everything else. Boards are
+ * listed with conversations (one container, created with the index) and marked by `type`; an
+ * entry without one is a conversation.
+ */
 interface IndexDoc {
 	v: 1;
-	conversations: Record<string, { addedAt: number }>;
+	conversations: Record<string, { addedAt: number; type?: 'board' }>;
 }
 
 export interface DocSource {
@@ -144,6 +158,12 @@ export class RealTendApp implements TendApp {
 		}
 		this.recorder.record(kind, details);
 	}
+	boards = $state.raw<BoardSummary[]>([]);
+	dueToday = $state(0);
+	/** Tasks made from messages, by conversation id. */
+	#taskLinks = $state.raw<Map<string, TaskLink[]>>(new Map());
+	/** Index entries marked as boards (known before a joined board's first change arrives). */
+	#boardIds = new Set<string>();
 
 	availability = $state.raw<AvailabilitySettings | undefined>(undefined);
 	#savedQuickReplies = $state.raw<QuickReply[] | undefined>(undefined);
@@ -289,7 +309,8 @@ export class RealTendApp implements TendApp {
 		await this.#loadBoundaries(store);
 
 		const index = await this.#indexHandle();
-		for (const docKey of Object.keys(index.doc().conversations ?? {})) {
+		for (const [docKey, entry] of Object.entries(index.doc().conversations ?? {})) {
+			if (entry?.type === 'board') this.#boardIds.add(docKey);
 			await this.#openSource(docKey);
 		}
 		if (engine) {
@@ -307,6 +328,9 @@ export class RealTendApp implements TendApp {
 		index.on('change', ({ doc }) => {
 			// In a read-only tab, conversations the leader added arrive through the index. (The
 			// leader registers its own before adding them: one DocSync per document, always.)
+			for (const [docKey, entry] of Object.entries(doc.conversations ?? {})) {
+				if (entry?.type === 'board') this.#boardIds.add(docKey);
+			}
 			if (!this.leader) {
 				for (const docKey of Object.keys(doc.conversations ?? {})) void this.#openSource(docKey);
 			}
@@ -388,6 +412,21 @@ export class RealTendApp implements TendApp {
 			this.#tabClaims.add(claimKey);
 		}
 		await runtime.repo.flush([source.handle.documentId]);
+	}
+
+	/**
+	 * Changes a shared document from this tab: through its DocSync in the leader tab (flushed,
+	 * then sealed for the relay), through the leader's Repo elsewhere ({@link writeInTab}).
+	 */
+	async writeDoc<T>(docKey: string, fn: (doc: T) => void): Promise<void> {
+		const runtime = this.#require();
+		const source = this.#sources.get(docKey);
+		if (!source) throw new Error('unknown document');
+		if (!source.sync) return this.writeInTab(docKey, fn);
+		if (!runtime.engine || this.readOnly) throw new Error('This tab is read-only.');
+		await source.sync.change<T>(fn);
+		await runtime.repo.flush([source.sync.localId]);
+		runtime.engine.schedulePush(source.sync);
 	}
 
 	/** Opens a stored conversation: with sync in the leader tab, read-only elsewhere. */
@@ -511,13 +550,75 @@ export class RealTendApp implements TendApp {
 		return sync.docKey;
 	}
 
-	async #addToIndex(docKey: string): Promise<void> {
+	async #addToIndex(docKey: string, type?: 'board'): Promise<void> {
 		const runtime = this.#require();
 		const index = await this.#indexHandle();
+		if (type) this.#boardIds.add(docKey);
 		index.change((doc) => {
-			if (!doc.conversations[docKey]) doc.conversations[docKey] = { addedAt: Date.now() };
+			if (doc.conversations[docKey]) return;
+			doc.conversations[docKey] = type ? { addedAt: Date.now(), type } : { addedAt: Date.now() };
 		});
 		await runtime.repo.flush([index.documentId]);
+	}
+
+	// ----- Boards ---------------------------------------------------------------------------
+
+	async createBoard(title: string): Promise<string> {
+		const runtime = this.#require();
+		const engine = runtime.engine;
+		if (!engine) throw new Error('Tend is open in another tab; this one is read-only');
+		const sync = await createBoard(runtime.ctx, {
+			title,
+			creatorName: runtime.device.name,
+			columns: [t('board.column.todo'), t('board.column.doing'), t('board.column.done')]
+		});
+		this.#sources.set(sync.docKey, syncSource(sync));
+		engine.add(sync);
+		await this.#addToIndex(sync.docKey, 'board');
+		this.#refreshSummaries();
+		return sync.docKey;
+	}
+
+	openBoard(id: string): BoardHandle {
+		return new BoardController(this, id);
+	}
+
+	async makeTask(params: {
+		boardId: string;
+		conversationId: string;
+		messageId: string;
+		text: string;
+	}): Promise<string> {
+		const source = this.#sources.get(params.boardId);
+		const doc = source?.handle.doc();
+		if (!isBoardDoc(doc)) throw new Error('unknown board');
+		const column = liveColumnIds(doc)[0];
+		if (!column) throw new Error('the board has no columns');
+		const id = crypto.randomUUID().replace(/-/g, '').slice(0, 16);
+		const firstLine = params.text.split('\n').find((line) => line.trim()) ?? params.text;
+		const me = toHex(this.#require().ctx.author.device.publicKey);
+		await this.writeDoc<BoardDoc>(params.boardId, (d) =>
+			applyBoardAction(
+				d,
+				{
+					t: 'addLinkedCard',
+					id,
+					column,
+					title: firstLine.trim().slice(0, 120),
+					description: params.text,
+					conversation: params.conversationId,
+					message: params.messageId
+				},
+				me,
+				Date.now()
+			)
+		);
+		this.#refreshSummaries();
+		return id;
+	}
+
+	tasksFor(conversationId: string): TaskLink[] {
+		return this.#taskLinks.get(conversationId) ?? [];
 	}
 
 	openConversation(id: string): ConversationHandle {
@@ -536,7 +637,7 @@ export class RealTendApp implements TendApp {
 
 	async #admitted(sync: DocSync, join: PendingJoin): Promise<void> {
 		this.#sources.set(sync.docKey, syncSource(sync));
-		await this.#addToIndex(sync.docKey);
+		await this.#addToIndex(sync.docKey, join.info.kind === 'board' ? 'board' : undefined);
 		this.audit.record(AuditKind.joined, { doc: sync.docKey, invite: toBase64Url(join.invite) });
 		await this.#refreshPendingJoins();
 		this.#refreshSummaries();
@@ -674,6 +775,8 @@ export class RealTendApp implements TendApp {
 	}
 
 	#summaryTimer: ReturnType<typeof setTimeout> | undefined;
+	/** Board summaries by document, kept while the document's heads don't change. */
+	#boardCache = new Map<string, { key: string } & ReturnType<typeof summarizeBoard>>();
 
 	#refreshSummaries(): void {
 		if (this.#summaryTimer) return;
@@ -682,17 +785,36 @@ export class RealTendApp implements TendApp {
 			const runtime = this.#runtime;
 			if (!runtime) return;
 			const me = toHex(runtime.ctx.author.device.publicKey);
-			this.conversations = [...this.#sources.entries()]
-				.map(([docKey, source]) =>
-					summarize(
-						docKey,
-						source.handle.isReady() ? (source.handle.doc() as A.Doc<ConversationDoc>) : undefined,
-						me,
-						runtime.engine?.claimsFor(docKey).length ?? 0
-					)
-				)
-				.filter((s): s is ConversationSummary => s !== undefined)
-				.sort((a, b) => b.updatedAt - a.updatedAt);
+			const conversations: ConversationSummary[] = [];
+			const boards: BoardSummary[] = [];
+			const links = new Map<string, TaskLink[]>();
+			const today = localDay();
+			for (const [docKey, source] of this.#sources) {
+				const doc = source.handle.isReady() ? source.handle.doc() : undefined;
+				const pending = runtime.engine?.claimsFor(docKey).length ?? 0;
+				if (isBoardDoc(doc)) {
+					const key = `${A.getHeads(doc).join(',')}|${pending}|${today}`;
+					let cached = this.#boardCache.get(docKey);
+					if (cached?.key !== key) {
+						cached = { key, ...summarizeBoard(docKey, doc, pending, today) };
+						this.#boardCache.set(docKey, cached);
+					}
+					const { summary, links: cardLinks } = cached;
+					boards.push(summary);
+					for (const link of cardLinks) {
+						links.set(link.conversationId, [...(links.get(link.conversationId) ?? []), link]);
+					}
+					continue;
+				}
+				// A joined board shows nothing until its first change arrives.
+				if (this.#boardIds.has(docKey)) continue;
+				const summary = summarize(docKey, doc as A.Doc<ConversationDoc> | undefined, me, pending);
+				if (summary) conversations.push(summary);
+			}
+			this.conversations = conversations.sort((a, b) => b.updatedAt - a.updatedAt);
+			this.boards = boards.sort((a, b) => b.updatedAt - a.updatedAt);
+			this.dueToday = boards.reduce((sum, b) => sum + b.dueToday, 0);
+			this.#taskLinks = links;
 		}, 30);
 	}
 }
@@ -707,3 +829,4 @@ export function fingerprint(publicKey: Uint8Array): string {
 	const hex = toHex(publicKey.subarray(0, 4));
 	return `${hex.slice(0, 4)} ${hex.slice(4)}`;
 }
+

@@ -1,4 +1,5 @@
 import type { AuditDetails } from '../audit/kinds.js';
+import type { BoardAction } from '../model/boardActions.js';
 
 /**
  * What the UI sees of Tend. Components read these plain values (held in `$state` by the app
@@ -221,6 +222,95 @@ export interface ConversationHandle {
  */
 export const MAX_ATTACHMENT_BYTES = 24 * 1024 * 1024;
 
+/** A task made from a message of this conversation (the card links back to the message). */
+export interface TaskLink {
+	conversationId: string;
+	messageId: string;
+	boardId: string;
+	cardId: string;
+	title: string;
+}
+
+export interface BoardSummary {
+	id: string;
+	title: string;
+	/** Cards on the board (not archived or deleted). */
+	cardCount: number;
+	/** Open cards due today or earlier (not in the last column). */
+	dueToday: number;
+	updatedAt: number;
+	pendingRequests: number;
+}
+
+export interface BoardMemberView {
+	/** The member's device key in hex: the value an assignee holds. */
+	device: string;
+	name: string;
+	me: boolean;
+}
+
+export interface CardView {
+	id: string;
+	title: string;
+	description: string;
+	columnId: string;
+	assignee: string | null;
+	assigneeName: string | null;
+	/** YYYY-MM-DD. */
+	due: string | null;
+	labels: string[];
+	checklist: { id: string; text: string; done: boolean }[];
+	comments: { id: string; authorName: string; at: number; text: string; mine: boolean }[];
+	archived: boolean;
+	deleted: boolean;
+	createdAt: number;
+	link: { conversationId: string; messageId: string } | null;
+}
+
+export interface ColumnView {
+	id: string;
+	title: string;
+	cards: CardView[];
+}
+
+export interface BoardView {
+	id: string;
+	title: string;
+	members: BoardMemberView[];
+	columns: ColumnView[];
+	archived: CardView[];
+	deleted: CardView[];
+	/** Every label on the board's cards, sorted. */
+	labels: string[];
+	requests: JoinRequest[];
+	invites: InviteView[];
+	isAdmin: boolean;
+	problems: string[];
+	/** This device's key in hex (for the "mine" filter). */
+	me: string;
+}
+
+/** One step of a card's history: who changed which fields, when. */
+export interface CardHistoryView {
+	who: string;
+	at: number;
+	fields: string[];
+}
+
+export interface BoardHandle {
+	readonly view: BoardView | undefined;
+	readonly missing: boolean;
+	/** Applies a change to the board, on this device first (offline too). */
+	act(action: BoardAction): Promise<void>;
+	/** Reads a card's history from the document's own changes. */
+	history(cardId: string): Promise<CardHistoryView[]>;
+	createInvite(): Promise<InviteView>;
+	revokeInvite(inviteId: string): Promise<void>;
+	admit(inviteId: string): Promise<void>;
+	decline(inviteId: string): Promise<void>;
+	close(): void;
+}
+
 export type JoinPhase =
 	| 'checking' // fetching and decrypting the invite
 	| 'ready' // invite is valid: show who invites, ask for a name if none yet
@@ -240,6 +330,8 @@ export interface JoinView {
 	title?: string;
 	safetyCode?: string;
 	conversationId?: string;
+	/** What the invite leads to; boards open at /b/<id>. */
+	kind?: 'conversation' | 'board';
 }
 
 export interface JoinHandle {
@@ -332,6 +424,21 @@ export interface TendApp {
 
 	createProfile(name: string): Promise<void>;
 	createConversation(title: string): Promise<string>;
+	/** Task boards this device holds, newest first. */
+	readonly boards: BoardSummary[];
+	/** Open cards due today or earlier on all boards, for the local reminder. */
+	readonly dueToday: number;
+	createBoard(title: string): Promise<string>;
+	openBoard(id: string): BoardHandle;
+	/** Makes a card from a conversation's message; the card links back to it. */
+	makeTask(params: {
+		boardId: string;
+		conversationId: string;
+		messageId: string;
+		text: string;
+	}): Promise<string>;
+	/** Tasks made from messages of a conversation, from the boards this device holds. */
+	tasksFor(conversationId: string): TaskLink[];
 	openConversation(id: string): ConversationHandle;
 	/** `fragment` is the part of the invite link after `#`. */
 	openJoin(fragment: string): JoinHandle;

@@ -419,7 +419,7 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
 	/** Creates an invite link's secret part and registers the invite with the relay. */
 	async createInvite(
 		sync: DocSync,
-		details: { inviterName: string; title: string }
+		details: { inviterName: string; title: string; kind?: 'conversation' | 'board' }
 	): Promise<StoredInvite> {
 		const invite = randomBytes(INVITE_ID_BYTES);
 		const secret = randomBytes(INVITE_SECRET_BYTES);
@@ -430,7 +430,7 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
 			inviter: this.#ctx.author.device.publicKey,
 			inviterName: details.inviterName,
 			title: details.title,
-			kind: 'conversation',
+			kind: details.kind ?? 'conversation',
 			...this.audit?.inviteInfoFor(sync.docKey)
 		});
 		await this.connection.request('invite.create', {

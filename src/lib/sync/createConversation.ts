@@ -1,38 +1,20 @@
-import * as A from '@automerge/automerge';
-import { makeActorClaimMessage } from '../crypto/actorClaim.js';
 import { toHex } from '../protocol/bytes.js';
 import { initialConversation, type ConversationDoc } from '../model/conversation.js';
-import { DocSync, type DocSyncContext } from './DocSync.js';
-import { createGenesis } from './documentRecords.js';
+import type { DocSync, DocSyncContext } from './DocSync.js';
+import { createDocument } from './createDocument.js';
 
-/**
- * Creates a conversation on this device, offline if need be: a genesis record that makes this
- * device its administrator and only writer, and a first change that creates every container
- * and carries the actor claim (rules 4, 7 and 12). The relay learns of it on the next connect.
- */
+/** Creates a conversation on this device (see {@link createDocument}). */
 export async function createConversation(
 	ctx: DocSyncContext,
 	params: { title: string; creatorName: string; now?: number }
 ): Promise<DocSync> {
-	const device = ctx.author.device;
-	const created = createGenesis(device, 'conversation');
-	let initial = A.init<ConversationDoc>();
-	const actor = A.getActorId(initial);
-	initial = A.change(
-		initial,
-		{ message: makeActorClaimMessage(device, created.doc, actor) },
+	return createDocument<ConversationDoc>(
+		ctx,
 		initialConversation(
 			params.title.trim().slice(0, 200),
-			toHex(device.publicKey),
+			toHex(ctx.author.device.publicKey),
 			params.creatorName,
 			params.now ?? Date.now()
 		)
 	);
-	return DocSync.create(ctx, {
-		chain: [created.genesis],
-		secrets: { 0: created.secret },
-		initial,
-		myActors: [actor],
-		registered: false
-	});
 }

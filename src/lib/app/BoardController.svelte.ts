@@ -1,0 +1,203 @@
+import type * as A from '@automerge/automerge';
+import { toBase64Url, toHex } from '../protocol/bytes.js';
+import { formatInviteFragment } from '../protocol/invite.js';
+import { addBoardMember, type BoardDoc } from '../model/board.js';
+import { applyBoardAction, type BoardAction } from '../model/boardActions.js';
+import { cardHistory } from '../model/cardHistory.js';
+import { t, tp } from '../ui/strings.js';
+import { onLocaleChange } from '../ui/locale.svelte.js';
+import { buildBoardView, isBoardDoc } from './boardView.js';
+import type { RealTendApp } from './TendApp.svelte.js';
+import type { BoardHandle, BoardView, CardHistoryView, InviteView } from './types.js';
+
+/**
+ * One open board: derives the view from the board document and carries out actions. A board
+ * is synced exactly like a conversation (same DocSync, engine, keys and invites); only the
+ * document's shape differs.
+ */
+export class BoardController implements BoardHandle {
+	view = $state.raw<BoardView | undefined>(undefined);
+	missing = $state(false);
+	#app: RealTendApp;
+	#docKey: string;
+	#invites: InviteView[] = [];
+	#unsubscribe: (() => void)[] = [];
+	#timer: ReturnType<typeof setTimeout> | undefined;
+	#closed = false;
+
+	constructor(app: RealTendApp, docKey: string) {
+		this.#app = app;
+		this.#docKey = docKey;
+		this.#unsubscribe.push(
+			app.onChange((doc) => {
+				if (doc === undefined || doc === docKey) this.#schedule();
+			}),
+			onLocaleChange(() => this.#schedule())
+		);
+		void this.#init();
+	}
+
+	async #init(): Promise<void> {
+		await this.#app.whenStarted();
+		for (let i = 0; i < 50 && !this.#app.source(this.#docKey) && !this.#closed; i++) {
+			await new Promise((resolve) => setTimeout(resolve, 100));
+		}
+		const source = this.#app.source(this.#docKey);
+		if (this.#closed) return;
+		if (!source) {
+			this.missing = true;
+			return;
+		}
+		const listener = () => this.#schedule();
+		source.handle.on('change', listener);
+		this.#unsubscribe.push(() => source.handle.off('change', listener));
+		await this.#loadInvites();
+		this.#recompute();
+	}
+
+	close(): void {
+		this.#closed = true;
+		clearTimeout(this.#timer);
+		for (const stop of this.#unsubscribe) stop();
+	}
+
+	#schedule(): void {
+		if (this.#timer || this.#closed) return;
+		this.#timer = setTimeout(() => {
+			this.#timer = undefined;
+			this.#recompute();
+		}, 16);
+	}
+
+	#recompute(): void {
+		const source = this.#app.source(this.#docKey);
+		const runtime = this.#app.runtime;
+		if (!source || !runtime || !source.handle.isReady()) return;
+		const doc = source.handle.doc();
+		if (!isBoardDoc(doc)) {
+			this.view = undefined;
+			return;
+		}
+		const sync = source.sync;
+		const engine = runtime.engine;
+		const me = toHex(runtime.ctx.author.device.publicKey);
+		const claims = engine?.claimsFor(this.#docKey) ?? [];
+		const claimed = new Set(claims.map((claim) => claim.inviteId));
+		const problems: string[] = [];
+		if (sync && sync.unverifiedCount > 0) problems.push(tp('problem.unverified', sync.unverifiedCount));
+		for (const device of sync?.withheldFrom() ?? []) {
+			const name = doc.members?.[device]?.name ?? t('problem.someone');
+			problems.push(t('problem.withheld', { name }));
+		}
+		if (sync?.snapshotRefused) problems.push(t('problem.badSnapshot'));
+		if (sync && sync.waitingCount > 0) problems.push(t('problem.waiting'));
+
+		this.view = buildBoardView(this.#docKey, doc, {
+			me,
+			requests: claims.map((claim) => ({
+				inviteId: claim.inviteId,
+				name: claim.name,
+				safetyCode: claim.safetyCode
+			})),
+			invites: this.#invites.map((invite) => ({
+				...invite,
+				state: claimed.has(invite.inviteId) ? 'claimed' : 'open'
+			})),
+			isAdmin: !!sync && !this.#app.readOnly && sync.isAdmin(runtime.ctx.author.device.publicKey),
+			problems
+		});
+	}
+
+	async act(action: BoardAction): Promise<void> {
+		const runtime = this.#app.runtime;
+		if (!runtime || this.#app.readOnly) throw new Error('This tab is read-only.');
+		const me = toHex(runtime.ctx.author.device.publicKey);
+		await this.#app.writeDoc<BoardDoc>(this.#docKey, (doc) =>
+			applyBoardAction(doc, action, me, Date.now())
+		);
+		this.#recompute();
+	}
+
+	async history(cardId: string): Promise<CardHistoryView[]> {
+		const source = this.#app.source(this.#docKey);
+		const runtime = this.#app.runtime;
+		if (!source || !runtime) return [];
+		const doc = source.handle.doc() as A.Doc<BoardDoc>;
+		const members = doc.members ?? {};
+		return cardHistory(doc, cardId).map((step) => {
+			// A tab that isn't the leader has no sync state, so it can't name the writer.
+			const device = source.sync?.deviceOfActor(step.actor);
+			const hex = device ? toHex(device) : undefined;
+			return {
+				who: (hex && members[hex]?.name) || t('problem.someone'),
+				at: step.at,
+				fields: step.fields
+			};
+		});
+	}
+
+	async #loadInvites(): Promise<void> {
+		const engine = this.#app.runtime?.engine;
+		if (!engine) return;
+		const stored = await engine.invites(this.#docKey);
+		this.#invites = stored.map((invite) => ({
+			inviteId: toBase64Url(invite.invite),
+			link: `${location.origin}/join#${formatInviteFragment(invite.invite, invite.secret)}`,
+			expiresAt: invite.expires,
+			state: 'open'
+		}));
+	}
+
+	#writable() {
+		const source = this.#app.source(this.#docKey);
+		const runtime = this.#app.runtime;
+		if (!source?.sync || !runtime?.engine || this.#app.readOnly) {
+			throw new Error('Tend is open in another tab; this one is read-only.');
+		}
+		return { sync: source.sync, engine: runtime.engine, runtime };
+	}
+
+	async createInvite(): Promise<InviteView> {
+		const { sync, engine, runtime } = this.#writable();
+		const doc = sync.handle.doc() as A.Doc<BoardDoc>;
+		const stored = await engine.createInvite(sync, {
+			inviterName: runtime.device.name,
+			title: doc.title,
+			kind: 'board'
+		});
+		await this.#loadInvites();
+		this.#recompute();
+		return {
+			inviteId: toBase64Url(stored.invite),
+			link: `${location.origin}/join#${formatInviteFragment(stored.invite, stored.secret)}`,
+			expiresAt: stored.expires,
+			state: 'open'
+		};
+	}
+
+	async revokeInvite(inviteId: string): Promise<void> {
+		const { engine } = this.#writable();
+		await engine.revokeInvite(inviteId);
+		await this.#loadInvites();
+		this.#recompute();
+	}
+
+	async admit(inviteId: string): Promise<void> {
+		const { sync, engine, runtime } = this.#writable();
+		const claim = await engine.admit(sync, inviteId);
+		await sync.change<BoardDoc>((doc) =>
+			addBoardMember(doc, toHex(claim.device), { name: claim.name, role: 'member', addedAt: Date.now() })
+		);
+		await runtime.repo.flush([sync.localId]);
+		engine.schedulePush(sync);
+		await this.#loadInvites();
+		this.#recompute();
+	}
+
+	async decline(inviteId: string): Promise<void> {
+		const { sync, engine } = this.#writable();
+		await engine.decline(sync, inviteId);
+		await this.#loadInvites();
+		this.#recompute();
+	}
+}
