@@ -289,7 +289,11 @@ function assertInvariants(world: World): void {
 	// No card shows in a deleted column (a deleted column isn't listed at all).
 	const live = new Set(liveColumnIds(doc));
 	for (const column of first.columns) expect(live.has(column.id)).toBe(true);
-	expect(first.columns.length).toBeGreaterThan(0);
+	// Concurrent deletions can remove every column (each device kept one); then no card is
+	// lost either: all of them wait in the archive until a column is added.
+	if (first.columns.length === 0) {
+		expect(first.archived.length + first.deleted.length).toBe(world.created.size);
+	}
 
 	expect(world.problems.filter((p) => p.kind === 'unverified')).toEqual([]);
 }
@@ -337,7 +341,7 @@ describe('board convergence (property)', () => {
 
 				for (const step of steps) await runStep(world, step);
 				await deliverEverything(world);
-				try { assertInvariants(world); } catch (e) { console.log(JSON.stringify(world.problems), world.syncs.map((s) => [s.cursor, s.outbox.length, s.waitingCount, Object.keys(boardOf(s).cards ?? {}).length]), world.log.items.length); throw e; }
+				assertInvariants(world);
 			}),
 			{ numRuns: NUM_RUNS }
 		);
