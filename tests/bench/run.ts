@@ -20,6 +20,7 @@ import {
 } from './sections.js';
 import { presendSection } from './presendBench.js';
 import { searchSection } from './searchBench.js';
+import { boardSection } from './boardBench.js';
 import { round } from './stats.js';
 
 /**
@@ -40,11 +41,13 @@ import { round } from './stats.js';
  * 5. Search: a 20,000-message on-device index (build, query p50/p99, memory) against a linear
  *    scan of the same messages.
  * 6. Pre-send check: the PHI detector's false-positive rate on the counsel-chat replies.
+ * 7. Task boards: reading and building the view, a local move and a remote move on a 500-card
+ *    board against a 50-card one.
  *
  * Prints a table and writes `bench-results/results.json` (git-ignored). About 3 minutes on a
  * 2-core machine. Options:
  * - `--quick`: one short run of each, to try the bench out (~1 minute);
- * - `--only relay,e2e,catchup,crypto,open,search,presend`: some sections only (e.g. `--only open`);
+ * - `--only relay,e2e,catchup,crypto,open,search,presend,boards`: some sections only (e.g. `--only open`);
  * - `--profile`: afterwards, untimed runs under the CPU profiler showing where the time goes
  *   in both relays, in Tend devices exchanging messages and in a device catching up.
  *
@@ -72,7 +75,7 @@ const QUICK: BenchConfig = {
 	crypto: { loopMs: 100 }
 };
 
-const SECTIONS = ['relay', 'e2e', 'catchup', 'crypto', 'open', 'search', 'presend'] as const;
+const SECTIONS = ['relay', 'e2e', 'catchup', 'crypto', 'open', 'search', 'presend', 'boards'] as const;
 type SectionName = (typeof SECTIONS)[number];
 
 async function main(): Promise<void> {
@@ -145,6 +148,11 @@ async function main(): Promise<void> {
 		const presend = presendSection();
 		sections.push(presend.section);
 		raw.presend = presend.raw;
+	}
+	if (wants('boards')) {
+		const boards = boardSection({ texts: ctx.texts, runs: ctx.config.runs, log: ctx.log });
+		sections.push(boards.section);
+		raw.boards = boards.raw;
 	}
 	const durationS = since(started);
 	const profiles = values.profile ? await profilePass(ctx) : undefined;

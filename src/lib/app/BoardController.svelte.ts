@@ -112,8 +112,12 @@ export class BoardController implements BoardHandle {
 		const runtime = this.#app.runtime;
 		if (!runtime || this.#app.readOnly) throw new Error('This tab is read-only.');
 		const me = toHex(runtime.ctx.author.device.publicKey);
+		// Positions are computed from the document as it is now (a plain snapshot, fast to scan
+		// on a large board). Should a remote change land before the write, the key is still a
+		// valid one, computed from a moment earlier.
+		const snapshot = this.#app.source(this.#docKey)?.handle.doc() as BoardDoc | undefined;
 		await this.#app.writeDoc<BoardDoc>(this.#docKey, (doc) =>
-			applyBoardAction(doc, action, me, Date.now())
+			applyBoardAction(doc, action, me, Date.now(), snapshot)
 		);
 		this.#recompute();
 	}

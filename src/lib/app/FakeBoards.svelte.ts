@@ -53,7 +53,7 @@ export class FakeBoards {
 	act(id: string, action: BoardAction): void {
 		const doc = this.docs.get(id);
 		if (!doc) throw new Error(`unknown board ${id}`);
-		const next = A.change(doc, (d) => applyBoardAction(d, action, FAKE_ME, Date.now()));
+		const next = A.change(doc, (d) => applyBoardAction(d, action, FAKE_ME, Date.now(), doc));
 		this.docs = new Map(this.docs).set(id, next);
 	}
 

@@ -610,7 +610,8 @@ export class RealTendApp implements TendApp {
 					message: params.messageId
 				},
 				me,
-				Date.now()
+				Date.now(),
+				doc
 			)
 		);
 		this.#refreshSummaries();

@@ -187,13 +187,19 @@ export function moveColumn(doc: BoardDoc, id: string, index: number): void {
  * (`moveTo` null). The column stays in the document as a pointer, so a card moved into it
  * concurrently on another device still shows up (see {@link resolveColumn}).
  */
-export function deleteColumn(doc: BoardDoc, id: string, moveTo: string | null, now: number): void {
+export function deleteColumn(
+	doc: BoardDoc,
+	id: string,
+	moveTo: string | null,
+	now: number,
+	snapshot: BoardDoc = doc
+): void {
 	const column = doc.columns[id];
 	if (!column || column.deleted) return;
 	const target = moveTo && moveTo !== id && doc.columns[moveTo] && !doc.columns[moveTo].deleted ? moveTo : null;
-	const cards = cardsInColumn(doc, id);
+	const cards = cardsInColumn(snapshot, id);
 	if (target) {
-		let key = lastKeyIn(doc, target);
+		let key = lastKeyIn(snapshot, target);
 		for (const card of cards) {
 			key = keyBetween(key, null);
 			doc.cards[card.id].place = im(`${target} ${key}`);
@@ -219,7 +225,11 @@ export function parsePlace(value: unknown): Place | undefined {
 	return { column: text.slice(0, space), key: text.slice(space + 1) };
 }
 
-/** Cards (not deleted, not archived) whose place names column `id`, in order. */
+/**
+ * Cards (not deleted, not archived) whose place names column `id`, in order. Reads every card:
+ * pass the document as it was before the change (a plain object) rather than the change's
+ * proxy where possible, which is many times faster on a large board.
+ */
 function cardsInColumn(doc: BoardDoc, id: string): { id: string; key: string }[] {
 	const out: { id: string; key: string }[] = [];
 	for (const [cardId, card] of Object.entries(doc.cards)) {
@@ -247,10 +257,11 @@ export function addCard(
 		index?: number;
 		description?: string;
 		link?: { conversation: string; message: string };
-	}
+	},
+	snapshot: BoardDoc = doc
 ): void {
 	if (doc.cards[card.id]) return;
-	const list = cardsInColumn(doc, card.column);
+	const list = cardsInColumn(snapshot, card.column);
 	const key = keyForIndex(list, card.index ?? list.length);
 	doc.cards[card.id] = {
 		id: im(card.id),
@@ -276,10 +287,16 @@ export function addCard(
  * Moves a card to `index` among `column`'s cards (the card itself left out): one write of its
  * place register. Moving an archived card also restores it.
  */
-export function moveCard(doc: BoardDoc, id: string, column: string, index: number): void {
+export function moveCard(
+	doc: BoardDoc,
+	id: string,
+	column: string,
+	index: number,
+	snapshot: BoardDoc = doc
+): void {
 	const card = doc.cards[id];
 	if (!card || card.deleted || !doc.columns[column]) return;
-	const list = cardsInColumn(doc, column).filter((c) => c.id !== id);
+	const list = cardsInColumn(snapshot, column).filter((c) => c.id !== id);
 	card.place = im(`${column} ${keyForIndex(list, index)}`);
 	if (card.archived) card.archived = false;
 }

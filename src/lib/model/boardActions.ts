@@ -58,8 +58,18 @@ export type BoardAction =
 			id?: string;
 	  };
 
-/** Applies an action inside a change. `me` is this device's key in hex. */
-export function applyBoardAction(doc: BoardDoc, action: BoardAction, me: string, now: number): void {
+/**
+ * Applies an action inside a change. `me` is this device's key in hex. `snapshot` is the
+ * document as it was just before the change (read-only, fast to scan): positions are computed
+ * from it. Left out, they are computed from the change's own proxy (correct, slower).
+ */
+export function applyBoardAction(
+	doc: BoardDoc,
+	action: BoardAction,
+	me: string,
+	now: number,
+	snapshot: BoardDoc = doc
+): void {
 	switch (action.t) {
 		case 'addCard':
 			return addCard(doc, {
@@ -69,7 +79,7 @@ export function applyBoardAction(doc: BoardDoc, action: BoardAction, me: string,
 				author: me,
 				now,
 				index: action.index
-			});
+			}, snapshot);
 		case 'addLinkedCard':
 			return addCard(doc, {
 				id: action.id ?? newBoardId(),
@@ -79,9 +89,9 @@ export function applyBoardAction(doc: BoardDoc, action: BoardAction, me: string,
 				author: me,
 				now,
 				link: { conversation: action.conversation, message: action.message }
-			});
+			}, snapshot);
 		case 'moveCard':
-			return moveCard(doc, action.card, action.column, action.index);
+			return moveCard(doc, action.card, action.column, action.index, snapshot);
 		case 'editText':
 			return editCardText(doc, action.card, action.field, action.text);
 		case 'assign':
@@ -115,7 +125,7 @@ export function applyBoardAction(doc: BoardDoc, action: BoardAction, me: string,
 		case 'moveColumn':
 			return moveColumn(doc, action.column, action.index);
 		case 'deleteColumn':
-			return deleteColumn(doc, action.column, action.moveTo, now);
+			return deleteColumn(doc, action.column, action.moveTo, now, snapshot);
 		case 'renameBoard':
 			return renameBoard(doc, action.title);
 	}
