@@ -27,6 +27,8 @@ const BOARD = 'Intake steps for the Wednesday group';
 const CARDS = ['Send consent form to Wren', 'Book room 4B', 'Call insurer about claim', 'Print worksheets'];
 const LABEL = 'paperwork-urgent';
 const DESCRIPTION = 'Wren prefers a call after 5pm; mention the sliding scale.';
+const FILE_NAME = 'wren-intake-questionnaire.txt';
+const FILE_TEXT = 'Questionnaire answers: sleeps four hours, panic on the tram since March.';
 
 let stack: Stack;
 
@@ -118,7 +120,7 @@ test('two people move cards on a shared board, one of them offline; boards end i
 		await expect(t.locator(`[data-card-id]`, { hasText: CARDS[3] })).toBeFocused();
 		await t.locator(`[data-card-id]`, { hasText: CARDS[2] }).focus();
 		await t.keyboard.press('Alt+ArrowUp');
-		expect(await shownBoard(t)).toEqual([
+		await expect.poll(() => shownBoard(t)).toEqual([
 			{ title: 'To do', cards: [CARDS[0], CARDS[2], CARDS[1]] },
 			{ title: 'Doing', cards: [CARDS[3]] },
 			{ title: 'Done', cards: [] }
@@ -138,7 +140,7 @@ test('two people move cards on a shared board, one of them offline; boards end i
 		await expect(t.getByTestId('move-confirm')).toBeFocused();
 		await t.keyboard.press('Enter');
 		await expect(t.getByTestId('move-dialog')).toBeHidden();
-		expect((await shownBoard(t))[2].cards).toEqual([CARDS[1]]);
+		await expect.poll(async () => (await shownBoard(t))[2].cards).toEqual([CARDS[1]]);
 
 		// Card details on the therapist's side: a label, a description, a due date.
 		await t.locator(`[data-card-id]`, { hasText: CARDS[0] }).click();
@@ -146,6 +148,16 @@ test('two people move cards on a shared board, one of them offline; boards end i
 		await t.getByTestId('label-input').fill(LABEL);
 		await t.getByTestId('label-input').press('Enter');
 		await t.getByTestId('card-due').fill('2026-12-31');
+		// A file, through the same sealed blob path as messages' files.
+		await t.getByTestId('card-file-input').setInputFiles({
+			name: FILE_NAME,
+			mimeType: 'text/plain',
+			buffer: Buffer.from(FILE_TEXT)
+		});
+		const sent = t.getByTestId('card-detail').getByTestId('attachment');
+		await expect(sent.getByTestId('attachment-name')).toHaveText(FILE_NAME);
+		// Sealed on this device, then uploaded: "saved" once the relay holds the ciphertext.
+		await expect(sent).toHaveAttribute('data-status', 'saved', { timeout: 30_000 });
 		await t.getByTestId('show-history').click();
 		await expect(t.getByTestId('card-history')).toContainText(THERAPIST);
 		await t.keyboard.press('Escape');
@@ -200,6 +212,8 @@ test('two people move cards on a shared board, one of them offline; boards end i
 		await c.locator('[data-card-id]', { hasText: CARDS[0] }).click();
 		await expect(c.getByTestId('card-description')).toHaveValue(DESCRIPTION);
 		await expect(c.getByTestId('card-detail')).toContainText(LABEL);
+		const file = c.getByTestId('card-detail').getByTestId('attachment');
+		await expect(file.getByTestId('attachment-name')).toHaveText(FILE_NAME);
 		await c.keyboard.press('Escape');
 
 		// After a reload with the relay stopped, both still show the same board.
@@ -210,7 +224,17 @@ test('two people move cards on a shared board, one of them offline; boards end i
 		}
 
 		// No plaintext: relay database files, each profile on disk, and a raw IndexedDB dump.
-		const secrets = [THERAPIST, COLLEAGUE, BOARD, LABEL, DESCRIPTION, ...CARDS, 'Offline card from the colleague'];
+		const secrets = [
+			THERAPIST,
+			COLLEAGUE,
+			BOARD,
+			LABEL,
+			DESCRIPTION,
+			FILE_NAME,
+			FILE_TEXT,
+			...CARDS,
+			'Offline card from the colleague'
+		];
 		const docId = Buffer.from(new URL(boardUrl).pathname.split('/').pop()!, 'base64url');
 		const relayControl = String.fromCharCode(...docId);
 		const relayHits = findInFiles(filesUnder(stack.relay.dataDir), [relayControl, ...secrets]);

@@ -1,4 +1,9 @@
 import type * as A from '@automerge/automerge';
+import { sealFile } from '../crypto/fileCrypto.js';
+import { FileError } from '../files/FileTransfers.js';
+import type { AttachmentInput } from '../model/attachment.js';
+import { readBoard } from '../model/board.js';
+import { attachmentView, safeBlobType } from './attachmentViews.js';
 import { toBase64Url, toHex } from '../protocol/bytes.js';
 import { formatInviteFragment } from '../protocol/invite.js';
 import { addBoardMember, type BoardDoc } from '../model/board.js';
@@ -8,7 +13,14 @@ import { t, tp } from '../ui/strings.js';
 import { onLocaleChange } from '../ui/locale.svelte.js';
 import { buildBoardView, isBoardDoc } from './boardView.js';
 import type { RealTendApp } from './TendApp.svelte.js';
-import type { BoardHandle, BoardView, CardHistoryView, InviteView } from './types.js';
+import {
+	MAX_ATTACHMENT_BYTES,
+	type AttachmentDraft,
+	type BoardHandle,
+	type BoardView,
+	type CardHistoryView,
+	type InviteView
+} from './types.js';
 
 /**
  * One open board: derives the view from the board document and carries out actions. A board
@@ -51,6 +63,15 @@ export class BoardController implements BoardHandle {
 		const listener = () => this.#schedule();
 		source.handle.on('change', listener);
 		this.#unsubscribe.push(() => source.handle.off('change', listener));
+		const files = this.#app.files;
+		if (files) {
+			await files.load(this.#docKey);
+			const onFiles = (doc: string) => {
+				if (doc === this.#docKey) this.#schedule();
+			};
+			files.on('change', onFiles);
+			this.#unsubscribe.push(() => files.off('change', onFiles));
+		}
 		await this.#loadInvites();
 		this.#recompute();
 	}
@@ -104,7 +125,8 @@ export class BoardController implements BoardHandle {
 				state: claimed.has(invite.inviteId) ? 'claimed' : 'open'
 			})),
 			isAdmin: !!sync && !this.#app.readOnly && sync.isAdmin(runtime.ctx.author.device.publicKey),
-			problems
+			problems,
+			attachment: (a) => attachmentView(a, this.#app.files, this.#docKey)
 		});
 	}
 
@@ -120,6 +142,74 @@ export class BoardController implements BoardHandle {
 			applyBoardAction(doc, action, me, Date.now(), snapshot)
 		);
 		this.#recompute();
+	}
+
+	get canAttach(): boolean {
+		return !!this.#app.files?.connected && !this.#app.readOnly;
+	}
+
+	/**
+	 * Sealed and queued on this device first, then named on the card: the card only ever lists
+	 * files this device holds, so it can always upload them later (local first).
+	 */
+	async attach(cardId: string, drafts: AttachmentDraft[]): Promise<void> {
+		if (drafts.some((file) => file.bytes.length > MAX_ATTACHMENT_BYTES)) {
+			throw new Error('file-too-large');
+		}
+		const transfers = this.#app.files;
+		if (!transfers?.connected || this.#app.readOnly) {
+			throw new Error('Files can be attached from the tab that is connected.');
+		}
+		for (const file of drafts) {
+			const sealed = sealFile(file.bytes);
+			await transfers.queueUpload(this.#docKey, sealed);
+			const attachment: AttachmentInput = {
+				blob: sealed.id,
+				key: sealed.key,
+				hash: sealed.hash,
+				size: sealed.size,
+				stored: sealed.ciphertext.length,
+				kind: file.kind,
+				mime: file.mime,
+				name: file.name,
+				thumb: file.thumb,
+				width: file.width,
+				height: file.height,
+				durationMs: file.durationMs,
+				wave: file.wave
+			};
+			await this.act({ t: 'attach', card: cardId, attachment });
+		}
+	}
+
+	async openAttachment(attachmentId: string): Promise<Blob> {
+		const source = this.#app.source(this.#docKey);
+		const files = this.#app.files;
+		if (!source || !files || !source.handle.isReady()) throw new Error('offline');
+		const board = readBoard(source.handle.doc() as A.Doc<BoardDoc>);
+		let found: AttachmentInput | undefined;
+		for (const card of board.byId.values()) {
+			found ??= card.attachments.find((a) => toHex(a.blob) === attachmentId);
+		}
+		if (!found) throw new Error('unavailable');
+		try {
+			const plaintext = await files.open(this.#docKey, {
+				id: found.blob,
+				key: found.key,
+				hash: found.hash,
+				size: found.size,
+				stored: found.stored
+			});
+			return new Blob([plaintext as Uint8Array<ArrayBuffer>], {
+				type: safeBlobType(found.kind, found.mime)
+			});
+		} catch (error) {
+			if (error instanceof FileError) {
+				const code = error.code;
+				throw new Error(code === 'offline' || code === 'unavailable' ? code : 'damaged');
+			}
+			throw error;
+		}
 	}
 
 	async history(cardId: string): Promise<CardHistoryView[]> {

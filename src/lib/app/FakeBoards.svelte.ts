@@ -3,7 +3,15 @@ import { initialBoard, liveColumnIds, newBoardId, type BoardDoc } from '../model
 import { applyBoardAction, type BoardAction } from '../model/boardActions.js';
 import { cardHistory } from '../model/cardHistory.js';
 import { buildBoardView, localDay, summarizeBoard } from './boardView.js';
-import type { BoardHandle, BoardSummary, BoardView, CardHistoryView, InviteView, TaskLink } from './types.js';
+import type {
+	AttachmentDraft,
+	BoardHandle,
+	BoardSummary,
+	BoardView,
+	CardHistoryView,
+	InviteView,
+	TaskLink
+} from './types.js';
 
 /**
  * The fake app's boards: real Automerge board documents kept in memory and changed with the
@@ -101,6 +109,17 @@ export class FakeBoardHandle implements BoardHandle {
 
 	async history(cardId: string): Promise<CardHistoryView[]> {
 		return this.#boards.history(this.#id, cardId);
+	}
+
+	/** The fake has no relay or file store: attaching is not offered. */
+	readonly canAttach = false;
+
+	async attach(_cardId: string, _files: AttachmentDraft[]): Promise<void> {
+		throw new Error('The demo app does not attach files.');
+	}
+
+	async openAttachment(_id: string): Promise<Blob> {
+		throw new Error('unavailable');
 	}
 
 	async createInvite(): Promise<InviteView> {

@@ -1,6 +1,8 @@
 import type * as A from '@automerge/automerge';
 import { readBoard, type BoardDoc, type BoardState, type CardState } from '../model/board.js';
+import type { AttachmentInput } from '../model/attachment.js';
 import type {
+	AttachmentView,
 	BoardSummary,
 	BoardView,
 	CardView,
@@ -25,7 +27,20 @@ export function isBoardDoc(doc: unknown): doc is A.Doc<BoardDoc> {
 	return typeof doc === 'object' && doc !== null && (doc as { type?: unknown }).type === 'board';
 }
 
-function cardView(card: CardState, board: BoardState, me: string): CardView {
+type AttachmentMapper = (a: AttachmentInput) => AttachmentView;
+
+/** Without a file store (the fake app): what the document says, nothing about transfers. */
+function plainAttachment(a: AttachmentInput): AttachmentView {
+	const id = Array.from(a.blob, (b) => b.toString(16).padStart(2, '0')).join('');
+	return { id, kind: a.kind, name: a.name, mime: a.mime, size: a.size, status: 'remote' };
+}
+
+function cardView(
+	card: CardState,
+	board: BoardState,
+	me: string,
+	attachment: AttachmentMapper = plainAttachment
+): CardView {
 	const members = board.members;
 	return {
 		id: card.id,
@@ -44,6 +59,7 @@ function cardView(card: CardState, board: BoardState, me: string): CardView {
 			text: c.text,
 			mine: c.author === me
 		})),
+		attachments: card.attachments.map(attachment),
 		archived: card.archived,
 		deleted: card.deleted !== null,
 		createdAt: card.createdAt,
@@ -62,10 +78,13 @@ export function buildBoardView(
 		invites: InviteView[];
 		isAdmin: boolean;
 		problems: string[];
+		/** Turns a card's file into what the UI shows (with its transfer state). */
+		attachment?: AttachmentMapper;
 	}
 ): BoardView {
 	const board = readBoard(doc);
 	const me = extra.me;
+	const view = (card: CardState) => cardView(card, board, me, extra.attachment);
 	return {
 		id,
 		title: board.title,
@@ -77,10 +96,10 @@ export function buildBoardView(
 		columns: board.columns.map((column) => ({
 			id: column.id,
 			title: column.title,
-			cards: column.cards.map((card) => cardView(card, board, me))
+			cards: column.cards.map(view)
 		})),
-		archived: board.archived.map((card) => cardView(card, board, me)),
-		deleted: board.deleted.map((card) => cardView(card, board, me)),
+		archived: board.archived.map(view),
+		deleted: board.deleted.map(view),
 		labels: board.labels,
 		requests: extra.requests,
 		invites: extra.invites,

@@ -261,6 +261,7 @@ export interface CardView {
 	labels: string[];
 	checklist: { id: string; text: string; done: boolean }[];
 	comments: { id: string; authorName: string; at: number; text: string; mine: boolean }[];
+	attachments: AttachmentView[];
 	archived: boolean;
 	deleted: boolean;
 	createdAt: number;
@@ -304,6 +305,12 @@ export interface BoardHandle {
 	act(action: BoardAction): Promise<void>;
 	/** Reads a card's history from the document's own changes. */
 	history(cardId: string): Promise<CardHistoryView[]>;
+	/** Files can be attached here (only the tab that talks to the relay seals and uploads). */
+	readonly canAttach: boolean;
+	/** Seals and queues files on this device, then lists them on the card. */
+	attach(cardId: string, files: AttachmentDraft[]): Promise<void>;
+	/** A card file's checked content; the same contract as a conversation's openAttachment. */
+	openAttachment(id: string): Promise<Blob>;
 	createInvite(): Promise<InviteView>;
 	revokeInvite(inviteId: string): Promise<void>;
 	admit(inviteId: string): Promise<void>;

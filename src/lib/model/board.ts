@@ -1,4 +1,5 @@
 import * as A from '@automerge/automerge';
+import { readAttachments, toAttachment, type Attachment, type AttachmentInput } from './attachment.js';
 import { compareByKey, keyBetween, keyForIndex } from './orderKey.js';
 
 /**
@@ -75,6 +76,8 @@ export interface BoardCard {
 	labels: Record<string, true>;
 	checklist: Record<string, ChecklistItem>;
 	comments: CardComment[];
+	/** Files, through the same encrypted blob path as messages' (src/lib/files/). */
+	attachments: Attachment[];
 	archived: boolean;
 	deleted: null | { at: number; by: A.ImmutableString };
 	createdAt: number;
@@ -273,6 +276,7 @@ export function addCard(
 		labels: {},
 		checklist: {},
 		comments: [],
+		attachments: [],
 		archived: false,
 		deleted: null,
 		createdAt: card.now,
@@ -378,6 +382,26 @@ export function addComment(
 	card.comments.push({ id: im(comment.id), author: im(comment.author), at: comment.at, text: im(text) });
 }
 
+/**
+ * Attaches a file (already sealed and queued for upload on this device). The list is created
+ * with the card, never here, so two devices attaching at once both keep theirs.
+ */
+export function addCardAttachment(doc: BoardDoc, cardId: string, input: AttachmentInput): void {
+	const card = doc.cards[cardId];
+	if (!card || !Array.isArray(card.attachments)) return;
+	card.attachments.push(toAttachment(input));
+}
+
+/** Removes a file from a card by its blob id (hex). */
+export function removeCardAttachment(doc: BoardDoc, cardId: string, blobHex: string): void {
+	const list = doc.cards[cardId]?.attachments;
+	if (!Array.isArray(list)) return;
+	const index = list.findIndex(
+		(a) => a.blob instanceof Uint8Array && Array.from(a.blob, (b) => b.toString(16).padStart(2, '0')).join('') === blobHex
+	);
+	if (index >= 0) list.splice(index, 1);
+}
+
 export function setArchived(doc: BoardDoc, id: string, archived: boolean): void {
 	const card = doc.cards[id];
 	if (card && card.archived !== archived) card.archived = archived;
@@ -408,6 +432,7 @@ export interface CardState {
 	labels: string[];
 	checklist: { id: string; text: string; done: boolean }[];
 	comments: { id: string; author: string; at: number; text: string; actor: string }[];
+	attachments: AttachmentInput[];
 	archived: boolean;
 	deleted: null | { at: number; by: string };
 	createdAt: number;
@@ -562,6 +587,7 @@ function readCard(id: string, raw: Record<string, any>, column: string, key: str
 		labels: isRecord(raw.labels) ? Object.keys(raw.labels).sort() : [],
 		checklist,
 		comments,
+		attachments: readAttachments(raw.attachments),
 		archived: raw.archived === true,
 		deleted,
 		createdAt: typeof raw.createdAt === 'number' ? raw.createdAt : 0,

@@ -1,5 +1,7 @@
+import type { AttachmentInput } from './attachment.js';
 import {
 	addCard,
+	addCardAttachment,
 	addChecklistItem,
 	addColumn,
 	addComment,
@@ -11,6 +13,7 @@ import {
 	moveCard,
 	moveColumn,
 	newBoardId,
+	removeCardAttachment,
 	removeChecklistItem,
 	removeLabel,
 	renameBoard,
@@ -40,6 +43,8 @@ export type BoardAction =
 	| { t: 'editItem'; card: string; item: string; text: string }
 	| { t: 'removeItem'; card: string; item: string }
 	| { t: 'comment'; card: string; text: string }
+	| { t: 'attach'; card: string; attachment: AttachmentInput }
+	| { t: 'detach'; card: string; blob: string }
 	| { t: 'archive'; card: string; archived: boolean }
 	| { t: 'delete'; card: string }
 	| { t: 'restore'; card: string }
@@ -112,6 +117,10 @@ export function applyBoardAction(
 			return removeChecklistItem(doc, action.card, action.item);
 		case 'comment':
 			return addComment(doc, action.card, { id: newBoardId(), author: me, at: now, text: action.text });
+		case 'attach':
+			return addCardAttachment(doc, action.card, action.attachment);
+		case 'detach':
+			return removeCardAttachment(doc, action.card, action.blob);
 		case 'archive':
 			return setArchived(doc, action.card, action.archived);
 		case 'delete':

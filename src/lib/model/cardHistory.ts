@@ -16,6 +16,7 @@ export type CardField =
 	| 'labels'
 	| 'checklist'
 	| 'comments'
+	| 'attachments'
 	| 'archived'
 	| 'deleted'
 	| 'link';
@@ -36,6 +37,7 @@ const KNOWN = new Set<string>([
 	'labels',
 	'checklist',
 	'comments',
+	'attachments',
 	'archived',
 	'deleted',
 	'link'

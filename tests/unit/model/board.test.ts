@@ -2,6 +2,8 @@ import * as A from '@automerge/automerge';
 import { describe, expect, it } from 'vitest';
 import {
 	addCard,
+	addCardAttachment,
+	removeCardAttachment,
 	addChecklistItem,
 	addColumn,
 	addComment,
@@ -272,5 +274,31 @@ describe('board merges', () => {
 		const board = readBoard(base);
 		expect(board.columns.map((c) => c.id)).toEqual(['todo']);
 		expect(board.archived.map((c) => c.id)).toEqual(['a']);
+	});
+});
+
+describe('card files', () => {
+	const file = (n: number) => ({
+		blob: new Uint8Array(32).fill(n),
+		key: new Uint8Array(32).fill(100 + n),
+		hash: new Uint8Array(32).fill(200 + n),
+		size: 10,
+		stored: 60,
+		kind: 'file' as const,
+		mime: 'text/plain',
+		name: `notes-${n}.txt`
+	});
+
+	it('keeps files attached concurrently on two devices, and removes one by its blob id', () => {
+		const base = withCards(['a']);
+		const left = A.change(fork(base), (d) => addCardAttachment(d, 'a', file(1)));
+		const right = A.change(fork(base), (d) => addCardAttachment(d, 'a', file(2)));
+		let merged = A.merge(fork(left), right);
+		expect(readBoard(merged).byId.get('a')!.attachments.map((f) => f.name).sort()).toEqual([
+			'notes-1.txt',
+			'notes-2.txt'
+		]);
+		merged = A.change(merged, (d) => removeCardAttachment(d, 'a', '01'.repeat(32)));
+		expect(readBoard(merged).byId.get('a')!.attachments.map((f) => f.name)).toEqual(['notes-2.txt']);
 	});
 });
