@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import { existsSync } from 'node:fs';
+import { loadAdmissionFile } from '../sync-server/admission.js';
 import { join } from 'node:path';
 import sirv from 'sirv';
 
@@ -15,6 +16,12 @@ export interface AppServerOptions {
 	/** Fixed relay address; otherwise the relay is assumed on the same host as the app. */
 	relayUrl?: string;
 	relayPort?: number;
+	/**
+	 * The relay's admission tokens file (`npm start` only): `/config.json` then gives the app a
+	 * relay address carrying the first token, so this device may create conversations. Only for
+	 * an app served to this machine: anyone who loads the app gets the token.
+	 */
+	admissionFile?: string;
 }
 
 export async function startAppServer(options: AppServerOptions): Promise<{
@@ -41,7 +48,7 @@ export async function startAppServer(options: AppServerOptions): Promise<{
 		res.setHeader('Permissions-Policy', 'camera=(self), microphone=(self), geolocation=()');
 		if (req.url === '/config.json') {
 			res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' });
-			res.end(JSON.stringify({ relayUrl: relayFor(req.headers.host) }));
+			res.end(JSON.stringify({ relayUrl: withAdmission(relayFor(req.headers.host), options.admissionFile) }));
 			return;
 		}
 		// Hashed file names never change content; everything else (index.html and the SPA
@@ -66,4 +73,12 @@ export async function startAppServer(options: AppServerOptions): Promise<{
 		port,
 		close: () => new Promise<void>((resolve) => server.close(() => resolve()))
 	};
+}
+
+/** Adds `?admission=<first token>` when a tokens file exists (the relay creates it at start). */
+function withAdmission(relayUrl: string, file: string | undefined): string {
+	if (!file || !existsSync(file)) return relayUrl;
+	const url = new URL(relayUrl);
+	url.searchParams.set('admission', loadAdmissionFile(file).tokens[0]);
+	return url.href;
 }

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { join } from 'node:path';
 import { startAppServer } from './serveApp.js';
 
 /**
@@ -19,7 +20,14 @@ relay.on('exit', (code) => {
 	console.log(`relay stopped (${code ?? 'signal'}); the app keeps being served`);
 });
 
-const app = await startAppServer({ host, port: appPort, relayPort });
+// The relay creates its admission tokens file on first start; the local app gets the first
+// token in /config.json so this machine may create conversations (docs/operations.md).
+const dataDir = process.env.TEND_DATA_DIR ?? './data/relay';
+const admissionFile =
+	process.env.TEND_ADMISSION === 'open'
+		? undefined
+		: (process.env.TEND_ADMISSION_FILE ?? join(dataDir, 'admission-tokens'));
+const app = await startAppServer({ host, port: appPort, relayPort, admissionFile });
 const shown = host === '127.0.0.1' ? 'localhost' : host;
 console.log(`\nTend is running. Open http://${shown}:${app.port} in a browser.`);
 console.log(`Relay: ws://${shown}:${relayPort}. Stop both with Ctrl+C.\n`);

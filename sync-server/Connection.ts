@@ -27,6 +27,10 @@ export class Connection {
 	device: Uint8Array | undefined;
 	/** Hex of {@link Connection.device}, for Map lookups. */
 	deviceKey: string | undefined;
+	/** The device's rate limit, shared by all its connections; set by `hello`. */
+	deviceBucket: TokenBucket | undefined;
+	/** The connection presented a valid practice admission token (sync-server/admission.ts). */
+	admitted = false;
 	/** Documents opened with a valid access proof. */
 	readonly opened = new Set<DocState>();
 	readonly subs = new Map<DocState, Subscription>();

@@ -3,9 +3,12 @@ import { LOG_LEVELS, type LogLevel } from './log.js';
 import type { RelayOptions } from './relay.js';
 import { DEFAULT_BLOB_QUOTA_BYTES, DEFAULT_MAX_BLOB_BYTES } from '../src/lib/protocol/blob.js';
 import { BLOB_UPLOAD_TTL_MS } from './limits.js';
+import { defaultAdmissionFile } from './admission.js';
 
-export interface RelayConfig extends Omit<RelayOptions, 'logger'> {
+export interface RelayConfig extends Omit<RelayOptions, 'logger' | 'admission'> {
 	logLevel: LogLevel;
+	/** Admission tokens file; undefined when admission is open. */
+	admissionFile?: string;
 }
 
 export const USAGE = `Usage: npm run relay -- [options]
@@ -23,7 +26,14 @@ export const USAGE = `Usage: npm run relay -- [options]
   --blob-upload-ttl SECONDS  an unfinished upload idle this long is deleted
                      (env TEND_BLOB_UPLOAD_TTL_SECONDS, default 86400)
 
+  --admission-file FILE  admission tokens, one per line (env TEND_ADMISSION_FILE, default
+                     DIR/admission-tokens; created with one new token on first start)
+  --open-admission   let any device create documents and invites (env TEND_ADMISSION=open);
+                     for a relay only you can reach
+
   Rate limit per connection: env TEND_RATE_PER_SECOND (default 500), TEND_RATE_BURST (2000).
+  Rate limit per device, over all its connections: env TEND_DEVICE_RATE_PER_SECOND (default
+  1000), TEND_DEVICE_RATE_BURST (4000).
 `;
 
 /**
@@ -42,7 +52,9 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): RelayConfig
 			'log-level': { type: 'string' },
 			'max-blob-bytes': { type: 'string' },
 			'blob-quota-bytes': { type: 'string' },
-			'blob-upload-ttl': { type: 'string' }
+			'blob-upload-ttl': { type: 'string' },
+			'admission-file': { type: 'string' },
+			'open-admission': { type: 'boolean' }
 		}
 	});
 
@@ -64,12 +76,22 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): RelayConfig
 		quotaBytes: quota ? integer(quota, 'blob-quota-bytes', 1, 2 ** 50) : DEFAULT_BLOB_QUOTA_BYTES,
 		uploadTtlMs: ttl ? integer(ttl, 'blob-upload-ttl', 1, 365 * 86400) * 1000 : BLOB_UPLOAD_TTL_MS
 	};
+	const open = values['open-admission'] === true || env.TEND_ADMISSION === 'open';
+	config.admissionFile = open
+		? undefined
+		: (values['admission-file'] ?? env.TEND_ADMISSION_FILE ?? defaultAdmissionFile(config.dataDir));
 	const origin = values.origin ?? env.TEND_ORIGIN;
 	if (origin) config.origin = origin;
 	if (env.TEND_RATE_PER_SECOND || env.TEND_RATE_BURST) {
 		config.rate = {
 			perSecond: integer(env.TEND_RATE_PER_SECOND ?? '500', 'TEND_RATE_PER_SECOND', 1, 1e9),
 			burst: integer(env.TEND_RATE_BURST ?? '2000', 'TEND_RATE_BURST', 1, 1e9)
+		};
+	}
+	if (env.TEND_DEVICE_RATE_PER_SECOND || env.TEND_DEVICE_RATE_BURST) {
+		config.deviceRate = {
+			perSecond: integer(env.TEND_DEVICE_RATE_PER_SECOND ?? '1000', 'TEND_DEVICE_RATE_PER_SECOND', 1, 1e9),
+			burst: integer(env.TEND_DEVICE_RATE_BURST ?? '4000', 'TEND_DEVICE_RATE_BURST', 1, 1e9)
 		};
 	}
 	return config;

@@ -76,7 +76,7 @@ function dispatch(
 ): void {
 	const started = performance.now();
 	conn.frames++;
-	const allowed = conn.bucket.take();
+	const limited = rateLimit(conn);
 	if (!isBinary) {
 		conn.err(undefined, 'bad-frame', 'frames are binary CBOR');
 		return;
@@ -90,8 +90,8 @@ function dispatch(
 	}
 
 	const req = decoded.frame;
-	const outcome: Outcome = !allowed
-		? { code: 'rate-limited', msg: ErrorCodes['rate-limited'] }
+	const outcome: Outcome = limited
+		? { code: 'rate-limited', msg: limited }
 		: state.closing
 			? { code: 'internal', msg: 'the relay is shutting down' }
 			: run(ctx, conn, req);
@@ -105,6 +105,22 @@ function dispatch(
 	const answer = 'answer' in outcome && outcome.answer !== DEFERRED ? outcome.answer : undefined;
 	const seq = typeof answer?.seq === 'number' ? answer.seq : undefined;
 	ctx.log.debug({ conn: conn.id, t: req.t, bytes: bytes.length, doc, seq, code, ms }, 'frame');
+}
+
+/**
+ * Charges the connection's bucket and, once `hello` proved a device, the device's bucket shared
+ * by all of its connections (a device can't multiply its allowance by opening sockets). Returns
+ * the refusal's message, naming which limit was hit, or undefined.
+ */
+function rateLimit(conn: Connection): string | undefined {
+	if (!conn.bucket.take()) {
+		return `too many requests on this connection: at most ${conn.bucket.perSecond}/s (bursts of ${conn.bucket.burst}); slow down`;
+	}
+	const device = conn.deviceBucket;
+	if (device && !device.take()) {
+		return `too many requests from this device: at most ${device.perSecond}/s over all its connections (bursts of ${device.burst}); slow down`;
+	}
+	return undefined;
 }
 
 type Outcome = { answer: OkFields | typeof DEFERRED } | { code: ErrorCode; msg: string };

@@ -2,6 +2,7 @@ import { readyCrypto } from '../src/lib/crypto/sodium.js';
 import { parseConfig, USAGE } from './config.js';
 import { createLogger } from './log.js';
 import { startRelay } from './relay.js';
+import { admissionFromTokens, loadAdmissionFile, OPEN_ADMISSION } from './admission.js';
 
 /**
  * The relay's command line: `npm run relay -- --data DIR --port N`. Logs JSON lines on stdout;
@@ -16,13 +17,22 @@ async function main(): Promise<void> {
 		process.stderr.write(`${(error as Error).message}\n\n${USAGE}`);
 		process.exit(2);
 	}
-	const { logLevel, ...options } = config;
+	const { logLevel, admissionFile, ...options } = config;
 	const log = createLogger(logLevel);
 
 	await readyCrypto();
 	let relay;
 	try {
-		relay = await startRelay({ ...options, logger: log });
+		let admission = OPEN_ADMISSION;
+		if (admissionFile) {
+			const { tokens, created } = loadAdmissionFile(admissionFile);
+			admission = admissionFromTokens(tokens);
+			// The file's path, never a token: the operator reads it there (docs/operations.md).
+			log.info({ file: admissionFile, created, tokens: tokens.length }, 'admission tokens');
+		} else {
+			log.warn('admission is open: any device may create documents here');
+		}
+		relay = await startRelay({ ...options, admission, logger: log });
 	} catch (error) {
 		log.fatal({ err: error }, 'relay did not start');
 		process.exit(1);

@@ -22,6 +22,7 @@ import {
 } from './limits.js';
 import { createLogger, type Logger } from './log.js';
 import { PushBatcher } from './PushBatcher.js';
+import { admissionTokenOf, OPEN_ADMISSION, type Admission } from './admission.js';
 import { SqliteStore } from './store/SqliteStore.js';
 import { TokenBucket } from './TokenBucket.js';
 
@@ -41,8 +42,15 @@ export interface RelayOptions {
 	logger?: Logger;
 	/** Per-connection frame rate limit; defaults in limits.ts. */
 	rate?: { perSecond: number; burst: number };
+	/** Per-device limit over all of a device's connections; default `DEFAULT_DEVICE_RATE`. */
+	deviceRate?: { perSecond: number; burst: number };
 	/** Blob size limit, per-document quota and upload expiry; defaults in protocol/blob.ts. */
 	blobs?: Partial<BlobLimits>;
+	/**
+	 * Who may create documents and invites (sync-server/admission.ts). Embedded relays default
+	 * to open; the command line defaults to a tokens file in the data folder.
+	 */
+	admission?: Admission;
 }
 
 export interface RunningRelay {
@@ -72,14 +80,15 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
 		store,
 		docs: new DocRegistry(store),
 		batcher: new PushBatcher(store, log.child({ area: 'push' })),
-		connections: new ConnectionRegistry(),
+		connections: new ConnectionRegistry(options.deviceRate),
 		log: log.child({ area: 'frames' }),
 		blobs: {
 			maxBytes: options.blobs?.maxBytes ?? DEFAULT_MAX_BLOB_BYTES,
 			quotaBytes: options.blobs?.quotaBytes ?? DEFAULT_BLOB_QUOTA_BYTES,
 			uploadTtlMs: options.blobs?.uploadTtlMs ?? BLOB_UPLOAD_TTL_MS
 		},
-		now: () => Date.now()
+		now: () => Date.now(),
+		admission: options.admission ?? OPEN_ADMISSION
 	};
 	const state: DispatchState = { closing: false };
 	const rate = options.rate ?? { perSecond: DEFAULT_RATE_PER_SECOND, burst: DEFAULT_RATE_BURST };
@@ -94,6 +103,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
 			return;
 		}
 		const conn = new Connection(ws, origin, new TokenBucket(rate.perSecond, rate.burst), connLog);
+		conn.admitted = ctx.admission.admits(admissionTokenOf(req.url));
 		ctx.connections.add(conn);
 		connLog.info({ conn: conn.id }, 'connected');
 		conn.send({ t: 'challenge', nonce: conn.challenge, v: PROTOCOL_VERSION });

@@ -7,6 +7,7 @@ import type { Logger } from '../log.js';
 import type { PushBatcher } from '../PushBatcher.js';
 import type { Store } from '../store/Store.js';
 import type { BlobLimits } from './blobs.js';
+import type { Admission } from '../admission.js';
 
 /** What every request handler can reach. */
 export interface RelayContext {
@@ -19,6 +20,8 @@ export interface RelayContext {
 	blobs: BlobLimits;
 	/** Wall-clock time in ms (invite expiry). */
 	now: () => number;
+	/** Which connections may create documents and invites. */
+	admission: Admission;
 }
 
 /** Returned by a handler that answers later itself (`push` answers after the commit). */
@@ -42,6 +45,14 @@ export type Handler<T extends RequestType> = (
 export function requireDevice(conn: Connection): Uint8Array {
 	if (!conn.device) throw new RelayError('unauthenticated');
 	return conn.device;
+}
+
+/**
+ * Refuses `not-admitted` unless the connection presented a practice admission token (or the
+ * relay admits everyone): only admitted devices create storage at this relay.
+ */
+export function requireAdmitted(ctx: RelayContext, conn: Connection): void {
+	if (ctx.admission.required && !conn.admitted) throw new RelayError('not-admitted');
 }
 
 export function requireDoc(ctx: RelayContext, doc: Uint8Array): DocState {

@@ -7,6 +7,7 @@ import { FRAME_ITEMS_BUDGET, MAX_RECORD_BYTES } from '../limits.js';
 import { logId } from '../log.js';
 import {
 	recordRefusal,
+	requireAdmitted,
 	requireDevice,
 	requireDoc,
 	requireReader,
@@ -26,6 +27,7 @@ import {
  */
 export const create: Handler<'doc.create'> = (ctx, conn, req) => {
 	const device = requireDevice(conn);
+	requireAdmitted(ctx, conn);
 	requireSize(req.genesis, MAX_RECORD_BYTES, 'genesis');
 	const genesis = verifyGenesis(req.genesis);
 	if (!genesis.ok) throw recordRefusal(genesis.why);

@@ -10,7 +10,13 @@ import {
 	MAX_PROFILE_BYTES
 } from '../limits.js';
 import type { InviteClaimRecord, StoredInvite } from '../store/Store.js';
-import { requireDevice, requireSize, type Handler, type RelayContext } from './context.js';
+import {
+	requireAdmitted,
+	requireDevice,
+	requireSize,
+	type Handler,
+	type RelayContext
+} from './context.js';
 
 /**
  * Invites (SECURITY-RULES.md, rule 1). The relay holds the public half of a key derived from
@@ -22,6 +28,7 @@ import { requireDevice, requireSize, type Handler, type RelayContext } from './c
 /** `invite.create`: the connection's device becomes the inviter. */
 export const create: Handler<'invite.create'> = (ctx, conn, req) => {
 	const inviter = requireDevice(conn);
+	requireAdmitted(ctx, conn);
 	const now = ctx.now();
 	if (req.expires <= now) throw new RelayError('bad-frame', 'expires is in the past');
 	if (req.expires > now + MAX_INVITE_LIFETIME_MS) {

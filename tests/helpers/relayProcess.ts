@@ -122,7 +122,12 @@ export class RelayProcess {
 
 	async #spawn(port: number): Promise<void> {
 		const args = [TSX_CLI, 'sync-server/main.ts', '--port', String(port), '--data', this.dataDir];
-		const env = { ...process.env, TEND_LOG_LEVEL: this.options.logLevel ?? 'info' };
+		const env: Record<string, string | undefined> = {
+			...process.env,
+			TEND_LOG_LEVEL: this.options.logLevel ?? 'info',
+			// Tests talk to the relay without a practice token unless they test admission.
+			TEND_ADMISSION: this.options.admission ? 'required' : 'open'
+		};
 		const child = spawn(process.execPath, [...args, ...(this.options.args ?? [])], {
 			cwd: REPO_ROOT,
 			env: { ...env, ...this.options.env },
@@ -173,6 +178,11 @@ export interface RelayProcessOptions {
 	env?: Record<string, string>;
 	/** Extra command-line arguments, e.g. ['--origin', 'relay.example']. */
 	args?: string[];
+	/**
+	 * Run with practice admission as `npm run relay` does by default (a tokens file in the data
+	 * folder). Off unless set: other tests connect without a token.
+	 */
+	admission?: boolean;
 }
 
 /** Relays still running; killed if the test process exits without disposing of them. */

@@ -25,6 +25,8 @@ export const ErrorCodes = {
 	'unknown-blob': 'no complete blob with this id in this document',
 	'bad-blob': 'the uploaded bytes do not match the blob id or size',
 	'rate-limited': 'too many requests; slow down',
+	'not-admitted':
+		'this relay stores documents only for practices it admits: the relay address lacks a valid admission token',
 	internal: 'the relay failed; the request can be retried'
 } as const;
 
