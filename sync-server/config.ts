@@ -3,12 +3,17 @@ import { LOG_LEVELS, type LogLevel } from './log.js';
 import type { RelayOptions } from './relay.js';
 import { DEFAULT_BLOB_QUOTA_BYTES, DEFAULT_MAX_BLOB_BYTES } from '../src/lib/protocol/blob.js';
 import { BLOB_UPLOAD_TTL_MS } from './limits.js';
+import { join } from 'node:path';
 import { defaultAdmissionFile } from './admission.js';
+import { ADMIN_TOKEN_FILE } from './adminServer.js';
 
-export interface RelayConfig extends Omit<RelayOptions, 'logger' | 'admission'> {
+export interface RelayConfig extends Omit<RelayOptions, 'logger' | 'admission' | 'admin'> {
 	logLevel: LogLevel;
 	/** Admission tokens file; undefined when admission is open. */
 	admissionFile?: string;
+	/** Admin status page port (127.0.0.1) and token file; unset when turned off. */
+	adminPort?: number;
+	adminTokenFile?: string;
 }
 
 export const USAGE = `Usage: npm run relay -- [options]
@@ -30,6 +35,10 @@ export const USAGE = `Usage: npm run relay -- [options]
                      DIR/admission-tokens; created with one new token on first start)
   --open-admission   let any device create documents and invites (env TEND_ADMISSION=open);
                      for a relay only you can reach
+
+  --admin-port N|off  admin status page on 127.0.0.1 (env TEND_ADMIN_PORT, default 8788)
+  --admin-token-file FILE  its token (env TEND_ADMIN_TOKEN_FILE, default DIR/admin-token;
+                     created on first start)
 
   Rate limit per connection: env TEND_RATE_PER_SECOND (default 500), TEND_RATE_BURST (2000).
   Rate limit per device, over all its connections: env TEND_DEVICE_RATE_PER_SECOND (default
@@ -54,7 +63,9 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): RelayConfig
 			'blob-quota-bytes': { type: 'string' },
 			'blob-upload-ttl': { type: 'string' },
 			'admission-file': { type: 'string' },
-			'open-admission': { type: 'boolean' }
+			'open-admission': { type: 'boolean' },
+			'admin-port': { type: 'string' },
+			'admin-token-file': { type: 'string' }
 		}
 	});
 
@@ -80,6 +91,12 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): RelayConfig
 	config.admissionFile = open
 		? undefined
 		: (values['admission-file'] ?? env.TEND_ADMISSION_FILE ?? defaultAdmissionFile(config.dataDir));
+	const adminPort = values['admin-port'] ?? env.TEND_ADMIN_PORT ?? '8788';
+	if (adminPort !== 'off') {
+		config.adminPort = integer(adminPort, 'admin-port', 0, 65535);
+		config.adminTokenFile =
+			values['admin-token-file'] ?? env.TEND_ADMIN_TOKEN_FILE ?? join(config.dataDir, ADMIN_TOKEN_FILE);
+	}
 	const origin = values.origin ?? env.TEND_ORIGIN;
 	if (origin) config.origin = origin;
 	if (env.TEND_RATE_PER_SECOND || env.TEND_RATE_BURST) {

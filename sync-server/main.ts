@@ -3,6 +3,7 @@ import { parseConfig, USAGE } from './config.js';
 import { createLogger } from './log.js';
 import { startRelay } from './relay.js';
 import { admissionFromTokens, loadAdmissionFile, OPEN_ADMISSION } from './admission.js';
+import { loadAdminToken } from './adminServer.js';
 
 /**
  * The relay's command line: `npm run relay -- --data DIR --port N`. Logs JSON lines on stdout;
@@ -17,7 +18,7 @@ async function main(): Promise<void> {
 		process.stderr.write(`${(error as Error).message}\n\n${USAGE}`);
 		process.exit(2);
 	}
-	const { logLevel, admissionFile, ...options } = config;
+	const { logLevel, admissionFile, adminPort, adminTokenFile, ...options } = config;
 	const log = createLogger(logLevel);
 
 	await readyCrypto();
@@ -32,7 +33,13 @@ async function main(): Promise<void> {
 		} else {
 			log.warn('admission is open: any device may create documents here');
 		}
-		relay = await startRelay({ ...options, admission, logger: log });
+		let admin;
+		if (adminPort !== undefined && adminTokenFile) {
+			const { token, created } = loadAdminToken(adminTokenFile);
+			log.info({ file: adminTokenFile, created }, 'admin token');
+			admin = { port: adminPort, token };
+		}
+		relay = await startRelay({ ...options, admission, admin, logger: log });
 	} catch (error) {
 		log.fatal({ err: error }, 'relay did not start');
 		process.exit(1);

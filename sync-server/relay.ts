@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
@@ -23,6 +24,8 @@ import {
 import { createLogger, type Logger } from './log.js';
 import { PushBatcher } from './PushBatcher.js';
 import { admissionTokenOf, OPEN_ADMISSION, type Admission } from './admission.js';
+import { startAdminServer, storageOf, type AdminStatus } from './adminServer.js';
+import { logId } from './log.js';
 import { SqliteStore } from './store/SqliteStore.js';
 import { TokenBucket } from './TokenBucket.js';
 
@@ -51,11 +54,15 @@ export interface RelayOptions {
 	 * to open; the command line defaults to a tokens file in the data folder.
 	 */
 	admission?: Admission;
+	/** The admin status page on 127.0.0.1 (sync-server/adminServer.ts); none when unset. */
+	admin?: { port: number; token: string };
 }
 
 export interface RunningRelay {
 	/** The port actually listened on. */
 	port: number;
+	/** The admin status page's port, when it runs. */
+	adminPort?: number;
 	/** Stops accepting, commits pending pushes, closes every socket and the database. */
 	close(): Promise<void>;
 }
@@ -122,13 +129,24 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
 
 	const port = await listen(server, options.port ?? 8787, options.host ?? '127.0.0.1');
 	const timers = startTimers(ctx);
+	const startedAt = Date.now();
+	const admin = options.admin
+		? await startAdminServer({
+				port: options.admin.port,
+				token: options.admin.token,
+				status: () => adminStatus(ctx, store, options.dataDir, startedAt)
+			})
+		: undefined;
+	if (admin) log.info({ port: admin.port, host: '127.0.0.1' }, 'admin listening');
 	log.info({ port, host: options.host ?? '127.0.0.1', version: VERSION }, 'listening');
 
 	return {
 		port,
+		adminPort: admin?.port,
 		async close() {
 			if (state.closing) return;
 			state.closing = true;
+			await admin?.close();
 			for (const timer of timers) clearInterval(timer);
 			ctx.batcher.flush();
 			await closeSockets(ctx.connections);
@@ -140,6 +158,38 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
 			store.close();
 			log.info('closed');
 		}
+	};
+}
+
+/** What the admin page shows: health, storage, and devices as salted ids (no names exist). */
+function adminStatus(
+	ctx: RelayContext,
+	store: SqliteStore,
+	dataDir: string,
+	startedAt: number
+): AdminStatus {
+	const now = performance.now();
+	let settings = { journalMode: 'unknown', synchronous: 'unknown' };
+	let ok = true;
+	try {
+		settings = store.settings();
+	} catch {
+		ok = false;
+	}
+	return {
+		ok,
+		version: VERSION,
+		uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
+		...settings,
+		admission: ctx.admission.required ? 'required' : 'open',
+		storage: storageOf(dataDir),
+		connections: ctx.connections.all.size,
+		devices: ctx.connections.devices().map(([key, conns]) => ({
+			id: logId(Buffer.from(key, 'hex')),
+			connections: conns.size,
+			frames: [...conns].reduce((sum, c) => sum + c.frames, 0),
+			connectedSeconds: Math.round(Math.max(...[...conns].map((c) => now - c.started)) / 1000)
+		}))
 	};
 }
 

@@ -126,7 +126,9 @@ export class RelayProcess {
 			...process.env,
 			TEND_LOG_LEVEL: this.options.logLevel ?? 'info',
 			// Tests talk to the relay without a practice token unless they test admission.
-			TEND_ADMISSION: this.options.admission ? 'required' : 'open'
+			TEND_ADMISSION: this.options.admission ? 'required' : 'open',
+			// Many relays run at once in tests: the admin page only where a test asks, on any port.
+			TEND_ADMIN_PORT: this.options.admin ? '0' : 'off'
 		};
 		const child = spawn(process.execPath, [...args, ...(this.options.args ?? [])], {
 			cwd: REPO_ROOT,
@@ -183,6 +185,8 @@ export interface RelayProcessOptions {
 	 * folder). Off unless set: other tests connect without a token.
 	 */
 	admission?: boolean;
+	/** Run the admin status page (on a free port: read it from the `admin listening` log line). */
+	admin?: boolean;
 }
 
 /** Relays still running; killed if the test process exits without disposing of them. */
