@@ -6,8 +6,11 @@ import {
 	encodings,
 	filesUnder,
 	findInFiles,
+	onboard,
 	openPerson,
+	reloadAndUnlock,
 	removeDir,
+	setUpVault,
 	startStack,
 	writeControlMarker,
 	type Stack
@@ -76,9 +79,7 @@ test('a therapist invites a client, they talk, offline work converges, nothing l
 			t.on('pageerror', (e) => console.log('T! ', e.message));
 			client.page.on('pageerror', (e) => console.log('C! ', e.message));
 		}
-		await t.goto(stack.appUrl);
-		await t.getByTestId('name-input').fill(THERAPIST);
-		await t.getByTestId('create-profile').click();
+		await onboard(t, stack.appUrl, THERAPIST);
 		await t.getByTestId('new-conversation').first().click();
 		await t.getByTestId('title-input').fill(TITLE);
 		await t.getByTestId('create-conversation').click();
@@ -93,8 +94,10 @@ test('a therapist invites a client, they talk, offline work converges, nothing l
 		// The client opens the link; the secret leaves the address bar at once.
 		const c = client.page;
 		await c.goto(link);
-		await expect(c.getByTestId('join-phase')).toHaveAttribute('data-phase', 'ready');
+		await expect(c.getByTestId('vault-setup')).toBeVisible();
 		expect(new URL(c.url()).hash).toBe('');
+		await setUpVault(c);
+		await expect(c.getByTestId('join-phase')).toHaveAttribute('data-phase', 'ready');
 		await expect(c.getByRole('heading', { name: new RegExp(THERAPIST) })).toBeVisible();
 		await c.getByTestId('join-name-input').fill(CLIENT);
 		await c.getByTestId('join-button').click();
@@ -174,7 +177,7 @@ test('a therapist invites a client, they talk, offline work converges, nothing l
 		// With the relay stopped, a reload still shows the whole conversation.
 		await stack.relay.stop();
 		for (const page of [t, c]) {
-			await page.reload();
+			await reloadAndUnlock(page);
 			await expect.poll(() => messageTexts(page), { timeout: 30_000 }).toEqual(therapistView);
 		}
 

@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { openPerson, removeDir, startStack, type Stack } from './stack.js';
+import { onboard, openPerson, removeDir, setUpVault, startStack, unlock, type Stack } from './stack.js';
 
 /**
  * A therapist declines someone who claimed an invite (the wrong person had the link, or the
@@ -20,9 +20,7 @@ test('a declined request tells the person waiting and lets nobody in', async () 
 	const stranger = await openPerson();
 	try {
 		const t = therapist.page;
-		await t.goto(stack.appUrl);
-		await t.getByTestId('name-input').fill('Dr. Ada Okonkwo');
-		await t.getByTestId('create-profile').click();
+		await onboard(t, stack.appUrl, 'Dr. Ada Okonkwo');
 		await t.getByTestId('new-conversation').first().click();
 		await t.getByTestId('title-input').fill('Sleep diary');
 		await t.getByTestId('create-conversation').click();
@@ -31,6 +29,7 @@ test('a declined request tells the person waiting and lets nobody in', async () 
 
 		const s = stranger.page;
 		await s.goto(link);
+		await setUpVault(s);
 		await s.getByTestId('join-name-input').fill('Not The Client');
 		await s.getByTestId('join-button').click();
 		await expect(s.getByTestId('join-phase')).toHaveAttribute('data-phase', 'waiting');
@@ -43,6 +42,7 @@ test('a declined request tells the person waiting and lets nobody in', async () 
 			timeout: 30_000
 		});
 		await s.goto(stack.appUrl);
+		await unlock(s);
 		await expect(s.getByTestId('pending-join')).toHaveCount(0);
 		await expect(s.getByTestId('conversation-item')).toHaveCount(0);
 	} finally {

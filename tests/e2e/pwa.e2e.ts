@@ -3,7 +3,15 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openPerson, removeDir, startStack, type Stack } from './stack.js';
+import {
+	onboard,
+	openPerson,
+	reloadAndUnlock,
+	removeDir,
+	startStack,
+	unlock,
+	type Stack
+} from './stack.js';
 
 /**
  * Tend as an installed, offline app: the web app manifest and its icons, the service worker
@@ -34,9 +42,7 @@ function pngSize(bytes: Buffer): { width: number; height: number } {
 }
 
 async function createProfile(page: Page, name: string) {
-	await page.goto(stack.appUrl);
-	await page.getByTestId('name-input').fill(name);
-	await page.getByTestId('create-profile').click();
+	await onboard(page, stack.appUrl, name);
 	await expect(page.getByTestId('new-conversation').first()).toBeVisible();
 }
 
@@ -136,7 +142,7 @@ test('installs: the manifest and its icons are valid, and the service worker tak
 		await page.reload();
 		expect(await controllerUrl(page)).toBe(`${stack.appUrl}/sw.js`);
 		// "Ready to work offline" is said once, on the first install only.
-		await expect(page.getByTestId('name-input')).toBeVisible();
+		await expect(page.getByTestId('vault-setup')).toBeVisible();
 		await expect(page.getByTestId('offline-ready')).toHaveCount(0);
 
 		// The Automerge WebAssembly and the build info are in the precache.
@@ -185,7 +191,7 @@ test('opens offline: reloads and deep links come from the precache, with the dat
 
 			// A reload of the conversation: the app, libsodium and Automerge (WebAssembly) start
 			// from the precache and decrypt what is stored on the device.
-			await page.reload();
+			await reloadAndUnlock(page);
 			expect(await page.evaluate(() => navigator.onLine)).toBe(false);
 			await expect(page.getByTestId('message-text')).toHaveText([
 				'Bring the diary on Tuesday, please.'
@@ -193,8 +199,10 @@ test('opens offline: reloads and deep links come from the precache, with the dat
 
 			// Deep links get the SPA fallback from the precache.
 			await page.goto(`${stack.appUrl}/settings`);
+			await unlock(page);
 			await expect(page.getByTestId('build-id')).toContainText(builtId('build'));
 			await page.goto(conversationUrl);
+			await unlock(page);
 			await expect(page.getByTestId('message-text')).toHaveText([
 				'Bring the diary on Tuesday, please.'
 			]);
@@ -226,6 +234,7 @@ test('an update names the new build, waits for consent, and then switches to it'
 		await createProfile(page, 'Dr. Ansel Thorvaldsen');
 		expect(await workerActive(page)).toBe('activated');
 		await page.goto(`${stack.appUrl}/settings`);
+		await unlock(page);
 		expect(await controllerUrl(page)).not.toBeNull();
 		await expect(page.getByTestId('build-id')).toContainText(currentId);
 
@@ -259,7 +268,7 @@ test('an update names the new build, waits for consent, and then switches to it'
 		await page.getByTestId('update-later').click();
 		const offline = await goOffline(person);
 		try {
-			await page.reload();
+			await reloadAndUnlock(page);
 			await expect(prompt).toContainText(`build ${nextId}`);
 			await expect(page.getByTestId('build-id')).toContainText(currentId);
 			expect(offline.served()).toBe(0);
@@ -271,6 +280,7 @@ test('an update names the new build, waits for consent, and then switches to it'
 		const reloaded = page.waitForEvent('load');
 		await page.getByTestId('update-now').click();
 		await reloaded;
+		await unlock(page);
 		await expect(page.getByTestId('build-id')).toContainText(nextId);
 		await expect(prompt).toHaveCount(0);
 		const precached = await page.evaluate(() => fetch('/build-info.json').then((r) => r.json()));

@@ -1,7 +1,15 @@
 import { expect, test, type Page } from '@playwright/test';
 import { en } from '../../src/lib/ui/locales/en.js';
 import { ru } from '../../src/lib/ui/locales/ru.js';
-import { openPerson, removeDir, startStack, type Stack } from './stack.js';
+import {
+	PASSPHRASE,
+	openPerson,
+	removeDir,
+	setUpVault,
+	startStack,
+	unlock,
+	type Stack
+} from './stack.js';
 
 /**
  * The main job in Russian: a therapist and a client whose browsers prefer Russian get Tend in
@@ -63,6 +71,19 @@ test('a therapist and a client use Tend in Russian from start to a first exchang
 		// Onboarding, in Russian because the browser prefers it.
 		const t = therapist.page;
 		await t.goto(stack.appUrl);
+		// The passphrase first: the setup screen, its strength meter and the recovery key.
+		await expect(t.getByRole('heading', { name: 'Защитите Tend на этом устройстве' })).toBeVisible();
+		await t.getByLabel('Парольная фраза', { exact: true }).fill(PASSPHRASE);
+		await t.getByLabel('Введите парольную фразу ещё раз').fill(PASSPHRASE);
+		await expect(t.getByTestId('passphrase-strength')).toContainText('Надёжность:');
+		await expectRussianScreen(t);
+		await t.getByRole('button', { name: 'Защитить устройство' }).click();
+		await expect(t.getByRole('heading', { name: 'Ваш ключ восстановления' })).toBeVisible({
+			timeout: 30_000
+		});
+		await expectRussianScreen(t);
+		await t.getByLabel('Я распечатал(а) или записал(а) ключ восстановления').check();
+		await t.getByRole('button', { name: 'Продолжить' }).click();
 		await expect(t.getByRole('heading', { name: 'Добро пожаловать в Tend' })).toBeVisible();
 		await expectRussianScreen(t);
 		await t.getByLabel('Ваше имя').fill(THERAPIST);
@@ -89,6 +110,8 @@ test('a therapist and a client use Tend in Russian from start to a first exchang
 		expect(await englishOnScreen(t)).toEqual(expect.arrayContaining(['Settings', 'Language']));
 
 		await t.reload();
+		await expect(t.getByRole('heading', { name: 'Tend is locked' })).toBeVisible();
+		await unlock(t);
 		await expect(t.getByRole('heading', { name: 'Settings', level: 1 })).toBeVisible();
 		await t.getByRole('radio', { name: 'Русский' }).check();
 		await expect(t.getByRole('heading', { name: 'Настройки', level: 1 })).toBeVisible();
@@ -115,6 +138,7 @@ test('a therapist and a client use Tend in Russian from start to a first exchang
 		// The client joins in Russian and waits with a code.
 		const c = client.page;
 		await c.goto(link);
+		await setUpVault(c);
 		await expect(
 			c.getByRole('heading', { name: `${THERAPIST} приглашает вас в беседу «${TITLE}»` })
 		).toBeVisible();

@@ -148,3 +148,44 @@ export async function writeControlMarker(page: Page, marker: string): Promise<vo
 		db.close();
 	}, marker);
 }
+
+/** The passphrase every browser test sets (the vault refuses weak ones, so it is a real one). */
+export const PASSPHRASE = 'amber kettle under seven quiet hills';
+
+/**
+ * Sets the device's passphrase on the vault's setup screen and acknowledges the recovery key,
+ * which it returns. The page must be showing the setup screen (a fresh profile).
+ */
+export async function setUpVault(page: Page, passphrase = PASSPHRASE): Promise<string> {
+	await page.getByTestId('passphrase-new').fill(passphrase);
+	await page.getByTestId('passphrase-confirm').fill(passphrase);
+	await page.getByTestId('vault-setup-submit').click();
+	const key = page.getByTestId('recovery-key');
+	await key.waitFor({ timeout: 30_000 });
+	const recoveryKey = ((await key.textContent()) ?? '').trim();
+	await page.getByTestId('recovery-key-saved').check();
+	await page.getByTestId('recovery-key-done').click();
+	return recoveryKey;
+}
+
+/** Opens the app on a fresh profile, sets the passphrase and the display name. */
+export async function onboard(page: Page, appUrl: string, name: string): Promise<void> {
+	await page.goto(appUrl);
+	await setUpVault(page);
+	await page.getByTestId('name-input').fill(name);
+	await page.getByTestId('create-profile').click();
+	await page.getByTestId('new-conversation').first().waitFor();
+}
+
+/** Unlocks the lock screen with the passphrase (and waits until it is gone). */
+export async function unlock(page: Page, passphrase = PASSPHRASE): Promise<void> {
+	await page.getByTestId('unlock-passphrase').fill(passphrase);
+	await page.getByTestId('unlock-button').click();
+	await page.getByTestId('lock-screen').waitFor({ state: 'detached', timeout: 30_000 });
+}
+
+/** Reloads a page and unlocks it again (a reload of the only open tab always locks). */
+export async function reloadAndUnlock(page: Page, passphrase = PASSPHRASE): Promise<void> {
+	await page.reload();
+	await unlock(page, passphrase);
+}

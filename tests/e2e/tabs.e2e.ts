@@ -1,5 +1,13 @@
 import { expect, test } from '@playwright/test';
-import { openPerson, removeDir, startStack, type Stack } from './stack.js';
+import {
+	onboard,
+	openPerson,
+	reloadAndUnlock,
+	unlock,
+	removeDir,
+	startStack,
+	type Stack
+} from './stack.js';
 
 /**
  * Two tabs of one browser (rule 11): only the leader tab talks to the relay; the other reads
@@ -20,9 +28,7 @@ test('a second tab writes through the leader, and takes over when the leader clo
 	const person = await openPerson();
 	try {
 		const first = person.page;
-		await first.goto(stack.appUrl);
-		await first.getByTestId('name-input').fill('Dr. Noor Halvorsen');
-		await first.getByTestId('create-profile').click();
+		await onboard(first, stack.appUrl, 'Dr. Noor Halvorsen');
 		await first.getByTestId('new-conversation').first().click();
 		await first.getByTestId('title-input').fill('Intake follow-ups');
 		await first.getByTestId('create-conversation').click();
@@ -68,12 +74,13 @@ test('a second tab writes through the leader, and takes over when the leader clo
 		// An unsent draft survives a reload (kept sealed, like everything else on the device).
 		await second.getByTestId('composer-input').fill('Draft: ask about the sleep diary');
 		await second.waitForTimeout(800);
-		await second.reload();
+		await reloadAndUnlock(second);
 		await expect(second.getByTestId('composer-input')).toHaveValue('Draft: ask about the sleep diary');
 		await second.getByTestId('composer-input').fill('');
 
 		// A conversation this device doesn't hold says so instead of loading forever.
 		await second.goto(`${stack.appUrl}/c/not-a-conversation-on-this-device`);
+		await unlock(second);
 		await expect(second.getByTestId('conversation-missing')).toBeVisible({ timeout: 15_000 });
 	} finally {
 		await person.context.close().catch(() => {});

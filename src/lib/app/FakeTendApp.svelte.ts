@@ -3,6 +3,7 @@ import { parseQuickReplies } from '../boundaries/quickReplies.js';
 import { defaultQuickReplies } from './defaultQuickReplies.js';
 import { FakeBoardHandle, FakeBoards } from './FakeBoards.svelte.js';
 import { FakeJoinHandle } from './FakeJoinHandle.svelte.js';
+import { FakeVault } from './FakeVault.svelte.js';
 import {
 	demoConversations,
 	demoMe,
@@ -69,11 +70,17 @@ export interface FakeScenario {
 	joinRequestAfterMs?: number;
 	/** After a join request, the inviter lets this device in this much later. */
 	admitAfterMs?: number;
+	/**
+	 * Where the vault starts: `unlocked` (default, as after an unlock), `setup` (no passphrase
+	 * yet) or `locked` (the lock screen; the passphrase is `FAKE_PASSPHRASE`).
+	 */
+	vault?: 'unlocked' | 'setup' | 'locked';
 }
 
 /**
  * Reads `?fake=<name>` from the first URL the app is opened with: `fresh` (default), `demo`,
- * `empty`, `slow` (stays in `starting`), `failed`, `readonly`, `offline`, `protected`.
+ * `empty`, `slow` (stays in `starting`), `failed`, `readonly`, `offline`, `protected`, `setup`
+ * (choose a passphrase first), `locked` (the lock screen).
  */
 export function scenarioFromUrl(href: string): FakeScenario {
 	const name = new URL(href).searchParams.get('fake') ?? 'fresh';
@@ -92,6 +99,10 @@ export function scenarioFromUrl(href: string): FakeScenario {
 			return { me: demoMe, demo: true, connection: 'offline' };
 		case 'protected':
 			return { me: demoMe, demo: true, protectedByPassphrase: true, persistentStorage: true };
+		case 'setup':
+			return { vault: 'setup' };
+		case 'locked':
+			return { me: demoMe, demo: true, protectedByPassphrase: true, vault: 'locked' };
 		default:
 			return {};
 	}
@@ -134,6 +145,15 @@ export class FakeTendApp implements TendApp {
 	get quickReplies(): QuickReply[] {
 		return this.#savedQuickReplies ?? defaultQuickReplies();
 	}
+
+	readonly vault: FakeVault = new FakeVault({
+		setPhase: (phase) => {
+			this.phase = phase;
+			if (phase !== 'locked' && phase !== 'setup') this.protectedByPassphrase = true;
+		},
+		unlockedPhase: () => (this.me ? 'ready' : 'onboarding'),
+		wait: () => this.#wait()
+	});
 
 	/** Conversations in creation order; deeply reactive, so handles see every change. */
 	store = $state<FakeConversation[]>([]);
@@ -515,7 +535,7 @@ export class FakeTendApp implements TendApp {
 
 		this.me = s.me;
 		if (s.me && s.demo) this.store = demoConversations(Date.now(), s.me);
-		this.phase = s.me ? 'ready' : 'onboarding';
+		this.phase = s.vault === 'setup' || s.vault === 'locked' ? s.vault : s.me ? 'ready' : 'onboarding';
 		this.later(this.latency, () => this.setConnection(s.connection ?? 'online'));
 	}
 

@@ -4,7 +4,7 @@ import { BroadcastChannelNetworkAdapter } from '@automerge/automerge-repo-networ
 import { AuditRecorder, localStorageQueue, type QueuedEvent } from '../audit/AuditRecorder.js';
 import { AuditKind, type AuditDetails } from '../audit/kinds.js';
 import { makeActorClaimMessage } from '../crypto/actorClaim.js';
-import { generateBoxKeyPair, generateSignKeyPair, randomBytes } from '../crypto/primitives.js';
+import { generateBoxKeyPair, generateSignKeyPair, randomBytes, wipe } from '../crypto/primitives.js';
 import { readyCrypto } from '../crypto/sodium.js';
 import { fromBase64Url, toBase64Url, toHex } from '../protocol/bytes.js';
 import { decodeCbor, encodeCbor } from '../protocol/cbor.js';
@@ -14,7 +14,8 @@ import { parseQuickReplies } from '../boundaries/quickReplies.js';
 import { defaultQuickReplies } from './defaultQuickReplies.js';
 import { EncryptedStorageAdapter } from '../storage/EncryptedStorageAdapter.js';
 import { IndexedDBBackend } from '../storage/IndexedDBBackend.js';
-import { loadOrCreateStorageKey, requestPersistentStorage } from '../storage/storageKey.js';
+import { requestPersistentStorage } from '../storage/storageKey.js';
+import { DATA_DB, VaultController } from '../vault/VaultController.svelte.js';
 import { DocSync, type DocSyncContext } from '../sync/DocSync.js';
 import { FileTransfers } from '../files/FileTransfers.js';
 import { createConversation } from '../sync/createConversation.js';
@@ -55,8 +56,6 @@ import type {
  * (Web Locks); other tabs are read-only and follow the leader's Repo over a BroadcastChannel.
  */
 
-const DB_NAME = 'tend';
-const KEY_DB_NAME = 'tend-keys';
 const DEVICE_KEY = ['tend', 'device'];
 const SETTINGS_KEY = ['tend', 'settings'];
 const AVAILABILITY_KEY = ['tend', 'availability'];
@@ -173,18 +172,40 @@ export class RealTendApp implements TendApp {
 		return this.#savedQuickReplies ?? defaultQuickReplies();
 	}
 
+	readonly vault: VaultController;
+
 	#runtime: Runtime | undefined;
 	#delivery: BroadcastChannel | undefined;
+	/** Resolves once storage is open (after the vault was set up or unlocked). */
+	#opened: { promise: Promise<void>; resolve: () => void };
+	/** The storage key while open, kept for an in-place restart as leader; wiped on shutdown. */
+	#storageKey: Uint8Array | undefined;
+	/** Undoes what `#run` attached to the window. */
+	#detach: (() => void)[] = [];
+	#shuttingDown = false;
 	/** Actors this (non-leader) tab has claimed, per conversation: `${docKey}:${actor}`. */
 	#tabClaims = new Set<string>();
 	#ready: Promise<void>;
 	#joinListeners = new Set<(sync: DocSync, join: PendingJoin) => void>();
 
 	constructor() {
-		this.#ready = this.#start().catch((error: unknown) => {
-			this.failure = error instanceof Error ? error.message : String(error);
-			this.phase = 'failed';
+		let resolve = () => {};
+		const promise = new Promise<void>((r) => (resolve = r));
+		this.#opened = { promise, resolve };
+		this.vault = new VaultController({
+			showPhase: (phase) => {
+				this.phase = phase;
+				if (phase === 'locked') this.#hideContent();
+			},
+			open: (key) => this.#openStorage(key),
+			shutdown: () => this.#shutdown()
 		});
+		this.#ready = this.#start().catch((error: unknown) => this.#fail(error));
+	}
+
+	#fail(error: unknown): void {
+		this.failure = error instanceof Error ? error.message : String(error);
+		this.phase = 'failed';
 	}
 
 	get runtime(): Runtime | undefined {
@@ -196,26 +217,44 @@ export class RealTendApp implements TendApp {
 		return this.#runtime?.files;
 	}
 
+	/** Resolves once the vault is open and the app runs (never while locked). */
 	whenStarted(): Promise<void> {
-		return this.#ready;
+		return this.#ready.then(() => this.#opened.promise);
+	}
+
+	/** Locks every tab now (the header's lock button). */
+	lock(): void {
+		this.vault.lock();
 	}
 
 	// ----- Start-up -------------------------------------------------------------------------
 
 	async #start(): Promise<void> {
 		await readyCrypto();
-		const storageKey = await loadOrCreateStorageKey(KEY_DB_NAME);
-		this.protectedByPassphrase = storageKey.protectedByPassphrase;
 		this.persistentStorage = await requestPersistentStorage();
+		await this.vault.start();
+	}
 
+	/** Opens the sealed storage with the key the vault gave, then runs the app. */
+	async #openStorage(storageKey: Uint8Array): Promise<void> {
+		try {
+			this.#storageKey = storageKey;
+			this.protectedByPassphrase = true;
+			await this.#openRuntime(storageKey, await this.#becomeLeader());
+			this.#opened.resolve();
+		} catch (error) {
+			this.#fail(error);
+		}
+	}
+
+	async #openRuntime(storageKey: Uint8Array, leader: boolean): Promise<void> {
 		const store = new EncryptedStorageAdapter({
-			backend: new IndexedDBBackend(DB_NAME),
-			storageKey: storageKey.key,
+			backend: new IndexedDBBackend(DATA_DB),
+			storageKey,
 			onCorrupt: () => {
 				// Reported in the conversation's problems when it affects one; never logged.
 			}
 		});
-		const leader = await this.#becomeLeader();
 		const tabsLinked = typeof BroadcastChannel !== 'undefined';
 		this.leader = leader;
 		// A tab that isn't the leader writes through the leader's Repo (BroadcastChannel); without
@@ -243,21 +282,96 @@ export class RealTendApp implements TendApp {
 
 	#pendingStore: { repo: Repo; store: EncryptedStorageAdapter } | undefined;
 
-	/** Resolves true if this tab holds the leader lock; followers reload when it frees up. */
+	/**
+	 * Resolves true if this tab holds the leader lock. A follower waits for the lock and, when
+	 * the leader tab closes, restarts in place as the leader: a reload would lose the storage
+	 * key and ask for the passphrase again.
+	 */
 	async #becomeLeader(): Promise<boolean> {
 		if (typeof navigator === 'undefined' || !navigator.locks) return true;
 		return new Promise<boolean>((resolve) => {
 			void navigator.locks.request(LEADER_LOCK, { ifAvailable: true }, (lock) => {
 				if (!lock) {
 					resolve(false);
-					// When the leader tab closes, this tab reloads and takes over.
-					void navigator.locks.request(LEADER_LOCK, () => location.reload());
+					void navigator.locks.request(LEADER_LOCK, () => this.#takeOver());
 					return undefined;
 				}
 				resolve(true);
 				return new Promise<void>(() => {});
 			});
 		});
+	}
+
+	/** This follower got the leader lock: it holds it and restarts its runtime as the leader. */
+	#takeOver(): Promise<void> {
+		const key = this.#storageKey?.slice();
+		if (!key || this.#shuttingDown) {
+			location.reload();
+			return new Promise<void>(() => {});
+		}
+		void (async () => {
+			this.phase = 'starting';
+			await this.#stopRuntime();
+			try {
+				await this.#openRuntime(key, true);
+			} catch (error) {
+				this.#fail(error);
+			}
+		})();
+		return new Promise<void>(() => {});
+	}
+
+	/** Clears everything the screen could show, at once (the lock screen replaces it). */
+	#hideContent(): void {
+		this.me = undefined;
+		this.conversations = [];
+		this.pendingJoins = [];
+		this.notify(undefined);
+	}
+
+	/**
+	 * Shuts the app down for a lock (SECURITY-RULES.md rule 17): flushes and stops the Repo and
+	 * the sync, leaves the BroadcastChannels, forgets every document and zeroes the device's
+	 * secret keys and the storage key. The vault reloads the page afterwards.
+	 */
+	async #shutdown(): Promise<void> {
+		this.#shuttingDown = true;
+		this.#hideContent();
+		await this.#stopRuntime();
+		if (this.#storageKey) wipe(this.#storageKey);
+		this.#storageKey = undefined;
+	}
+
+	/** Stops the current runtime (sync, Repo, channels, listeners) and forgets its state. */
+	async #stopRuntime(): Promise<void> {
+		const runtime = this.#runtime;
+		const pending = this.#pendingStore;
+		this.#runtime = undefined;
+		this.#pendingStore = undefined;
+		for (const detach of this.#detach) detach();
+		this.#detach = [];
+		clearTimeout(this.#summaryTimer);
+		this.#summaryTimer = undefined;
+		this.#delivery?.close();
+		this.#delivery = undefined;
+		this.#sources.clear();
+		this.#opening.clear();
+		this.#tabClaims.clear();
+
+		runtime?.engine?.stop();
+		const repo = runtime?.repo ?? pending?.repo;
+		const store = runtime?.store ?? pending?.store;
+		try {
+			await repo?.shutdown();
+		} catch {
+			// Shutting down anyway; what was flushed is saved.
+		}
+		store?.close();
+		if (runtime) {
+			wipe(runtime.device.signSk);
+			wipe(runtime.device.boxSk);
+			wipe(runtime.ctx.author.device.privateKey);
+		}
 	}
 
 	async #run(repo: Repo, store: EncryptedStorageAdapter, device: DeviceRecord): Promise<void> {
@@ -322,8 +436,14 @@ export class RealTendApp implements TendApp {
 				}
 			}
 			engine.start();
-			window.addEventListener('online', () => engine.connection.retryNow());
-			window.addEventListener('offline', () => engine.connection.networkLost());
+			const online = () => engine.connection.retryNow();
+			const offline = () => engine.connection.networkLost();
+			window.addEventListener('online', online);
+			window.addEventListener('offline', offline);
+			this.#detach.push(() => {
+				window.removeEventListener('online', online);
+				window.removeEventListener('offline', offline);
+			});
 		}
 		index.on('change', ({ doc }) => {
 			// In a read-only tab, conversations the leader added arrive through the index. (The

@@ -15,7 +15,11 @@ export type ConnectionState = 'offline' | 'connecting' | 'online';
  */
 export type MessageState = 'saving' | 'saved' | 'delivered';
 
-export type AppPhase = 'starting' | 'onboarding' | 'ready' | 'failed';
+/**
+ * `setup`: no vault yet, a passphrase must be chosen first; `locked`: the vault is closed and
+ * the app shows nothing but the lock screen.
+ */
+export type AppPhase = 'starting' | 'setup' | 'locked' | 'onboarding' | 'ready' | 'failed';
 
 export interface Me {
 	name: string;
@@ -406,15 +410,75 @@ export interface AuditLog {
 	record(kind: string, details?: AuditDetails): void;
 }
 
+/** Why an unlock or a change of the vault did not happen. */
+export type VaultFailure =
+	| 'wrong' // wrong passphrase, passkey or recovery key (deliberately not told apart)
+	| 'wait' // too soon after failures; see `retryAt`
+	| 'wiped' // the failure limit was reached and this device's data erased
+	| 'malformed' // the recovery key isn't in the printed form
+	| 'weak' // the new passphrase is too weak
+	| 'passkey-cancelled' // the passkey prompt was dismissed or failed
+	| 'passkey-no-prf' // this browser or passkey can't supply the PRF secret
+	| 'passkey-unavailable' // no WebAuthn here (or not a secure context)
+	| 'no-vault';
+
+export type VaultOutcome = { ok: true } | { ok: false; code: VaultFailure; retryAt?: number };
+
+/** Lock settings the person (or later the practice) chooses. */
+export interface LockSettings {
+	/** Minutes without use before every tab locks (default 5). */
+	lockAfterMinutes: number;
+	/** Minutes with no tab visible before every tab locks (default 2). */
+	backgroundLockMinutes: number;
+	/** Erase this device's data after this many failed unlocks in a row; 0 = never (default). */
+	wipeAfter: number;
+}
+
+/** The passphrase vault, as the UI sees it and drives it (src/lib/vault). */
+export interface VaultHandle {
+	/** Setup: this device holds data from before the passphrase existed; it will be re-sealed. */
+	readonly hasUnprotectedData: boolean;
+	/** Unlocking needs the passkey as well as the passphrase. */
+	readonly passkeyEnrolled: boolean;
+	/** Whether this browser can use a passkey as second factor (WebAuthn PRF). */
+	readonly passkeySupport: 'prf' | 'no-prf' | 'unavailable' | 'unknown';
+	/** The practice requires a passkey for this person's role (TODO(#7): set by the practice). */
+	readonly passkeyRequired: boolean;
+	/** ms since the epoch before which unlock attempts must wait; 0 when none. */
+	readonly retryAt: number;
+	/** The recovery key to show once (after setup or on request); cleared by `acknowledgeRecoveryKey`. */
+	readonly recoveryKeyToShow: string | undefined;
+	/** Why the app locked last, for the lock screen; undefined after a fresh start. */
+	readonly lockReason: 'manual' | 'inactive' | 'background' | 'other-tab' | undefined;
+	readonly settings: LockSettings;
+	/** Argon2id is running (about half a second). */
+	readonly busy: boolean;
+
+	setUp(passphrase: string): Promise<VaultOutcome>;
+	unlock(passphrase: string): Promise<VaultOutcome>;
+	/** Unlocks with the printed recovery key and sets `newPassphrase` (the passkey is dropped). */
+	recover(recoveryKey: string, newPassphrase: string): Promise<VaultOutcome>;
+	/** Locks every tab of this app now. */
+	lock(): void;
+	acknowledgeRecoveryKey(): void;
+	changePassphrase(current: string, next: string): Promise<VaultOutcome>;
+	/** A new recovery key (shown once); the old one stops working. */
+	newRecoveryKey(passphrase: string): Promise<VaultOutcome>;
+	addPasskey(passphrase: string): Promise<VaultOutcome>;
+	removePasskey(passphrase: string): Promise<VaultOutcome>;
+	saveSettings(settings: LockSettings): Promise<void>;
+}
+
 export interface TendApp {
 	readonly phase: AppPhase;
 	/** The audit trail's recorder; see {@link AuditLog}. */
 	readonly audit: AuditLog;
+	readonly vault: VaultHandle;
 	readonly failure: string | undefined;
 	readonly me: Me | undefined;
 	readonly connection: ConnectionState;
 	readonly conversations: ConversationSummary[];
-	/** False until a passphrase vault exists: the settings say so plainly (rule 16). */
+	/** True once the vault holds the storage key; false shows "not protected" (rule 16). */
 	readonly protectedByPassphrase: boolean;
 	/** Whether the browser granted persistent storage. */
 	readonly persistentStorage: boolean;

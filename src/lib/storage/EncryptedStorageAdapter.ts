@@ -137,6 +137,36 @@ export class EncryptedStorageAdapter implements StorageAdapterInterface {
 	}
 
 	/**
+	 * Re-seals every record of `backend` that opens under `from` so that it opens under `to`
+	 * instead (new hashed key, new seal), in one backend transaction: the old records are deleted
+	 * and the new ones written together, or nothing changes. Records that don't open under
+	 * `from` are left alone, so running it again after it succeeded changes nothing (the vault
+	 * runs it at unlock until the interim key is gone). Returns how many records moved.
+	 */
+	static async rekey(backend: KvBackend, from: Uint8Array, to: Uint8Array): Promise<number> {
+		const old = new EncryptedStorageAdapter({ backend, storageKey: from });
+		const next = new EncryptedStorageAdapter({ backend, storageKey: to });
+		try {
+			const put: KvEntry[] = [];
+			const remove: string[] = [];
+			for (const { key, value } of await backend.range('')) {
+				const plain = open(old.#sealKey, value, utf8.encode(key));
+				if (!plain) continue;
+				const record = decodeRecord(plain);
+				wipe(plain);
+				if (!record || !old.#isHashOf(record.k, key)) continue;
+				put.push(next.#seal(record.k, record.d));
+				remove.push(key);
+			}
+			await backend.write({ put, delete: remove });
+			return put.length;
+		} finally {
+			old.close();
+			next.close();
+		}
+	}
+
+	/**
 	 * Zeroes the adapter's copy of the storage key; later calls throw. Call it when the app
 	 * locks, after the Repo has shut down (SECURITY-RULES.md rule 17).
 	 */

@@ -37,9 +37,12 @@ interface WrappedKeyRecord {
 }
 
 /**
- * Loads this device's storage key, creating it on first use.
+ * Loads this device's interim storage key, creating it on first use.
  *
  * @remarks
+ * The app no longer calls this: the vault replaced it (a device set up before is migrated
+ * through {@link loadLegacyStorageKey}). It stays as the one way to make such a key, for tests.
+ *
  * Until a passphrase vault exists, the storage key is 32 random bytes encrypted (AES-256-GCM)
  * under a non-extractable WebCrypto key. The `CryptoKey` object itself is stored in IndexedDB
  * database `dbName` (structured clone keeps it non-extractable: script can use it but never read
@@ -66,6 +69,35 @@ export async function loadOrCreateStorageKey(dbName: string): Promise<DeviceStor
 	} finally {
 		db.close();
 	}
+}
+
+/**
+ * The interim storage key of a device set up before the vault existed, or undefined when there
+ * is none. Never creates one: the vault (src/lib/vault) re-seals that device's data under a new
+ * key and then deletes this database with {@link deleteLegacyKeyDatabase}.
+ *
+ * @throws Error when a record is there but malformed or does not unwrap.
+ */
+export async function loadLegacyStorageKey(dbName: string): Promise<Uint8Array | undefined> {
+	const names = typeof indexedDB.databases === 'function' ? await indexedDB.databases() : [];
+	if (!names.some((info) => info.name === dbName)) return undefined;
+	await readyCrypto();
+	const db = await openKeyDatabase(dbName);
+	try {
+		const record = await readRecord(db);
+		return record && (await unwrapKey(record, dbName));
+	} finally {
+		db.close();
+	}
+}
+
+/** Deletes the interim key database once its data has been re-sealed under the vault's key. */
+export function deleteLegacyKeyDatabase(dbName: string): Promise<void> {
+	return new Promise((resolve, reject) => {
+		const request = indexedDB.deleteDatabase(dbName);
+		request.onsuccess = () => resolve();
+		request.onerror = () => reject(request.error);
+	});
 }
 
 /**

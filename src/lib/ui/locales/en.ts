@@ -346,8 +346,7 @@ export const en = {
 	'settings.notProtectedBody':
 		'Your conversations are stored encrypted, but the key that opens them is kept in this browser. Anyone who can open this browser profile on this device can read your conversations.',
 	'settings.notProtectedAdvice':
-		'Until then, lock this device with a screen lock and do not share your browser profile with anyone.',
-	'settings.notProtectedComing': 'A passphrase lock is coming in a later update.',
+		'Lock this device with a screen lock and do not share your browser profile with anyone.',
 	'settings.protected':
 		'This device is protected by a passphrase. Conversations can only be read after it is entered.',
 	'settings.storageTitle': 'Storage',
@@ -355,6 +354,98 @@ export const en = {
 		'Your browser keeps Tend’s data on this device, even when space runs low.',
 	'settings.storageNotPersistent':
 		'Your browser may delete Tend’s data if this device runs low on space. Adding Tend to your home screen usually prevents this.',
+
+
+	'vault.setupTitle': 'Protect Tend on this device',
+	'vault.setupIntro':
+		'Choose a passphrase. Everything Tend keeps on this device is sealed with it, and Tend asks for it when you open it and after a few minutes without use.',
+	'vault.setupMigrate':
+		'The conversations already on this device will be sealed again under your new passphrase.',
+	'vault.passphraseLabel': 'Passphrase',
+	'vault.passphraseHint':
+		'Several unrelated words work well, for example four words with a number. At least 10 characters.',
+	'vault.confirmLabel': 'Type the passphrase again',
+	'vault.mismatch': 'The two passphrases are not the same.',
+	'vault.weak': 'This passphrase is too easy to guess. Add another word or two.',
+	'vault.setupSubmit': 'Protect this device',
+	'vault.busy': 'Working… this takes a moment.',
+	'vault.strength0': 'very weak',
+	'vault.strength1': 'weak',
+	'vault.strength2': 'fair',
+	'vault.strength3': 'good',
+	'vault.strength4': 'strong',
+	'vault.strengthLabel': 'Strength: {level}.',
+	'vault.strengthShort': 'Too short: use at least 10 characters.',
+	'vault.recoveryTitle': 'Your recovery key',
+	'vault.recoveryBody':
+		'If you forget your passphrase, this key is the only way back into the conversations on this device. Print it or write it down and keep it somewhere safe, away from this device. It is shown only now.',
+	'vault.recoveryPrint': 'Print',
+	'vault.recoveryConfirm': 'I have printed or written down the recovery key',
+	'vault.recoveryContinue': 'Continue',
+	'vault.lockedPageTitle': 'Locked',
+	'vault.lockedTitle': 'Tend is locked',
+	'vault.lockedBody': 'Enter your passphrase to open your conversations.',
+	'vault.reasonManual': 'You locked Tend.',
+	'vault.reasonInactive': 'Tend locked itself after a while without use.',
+	'vault.reasonBackground': 'Tend locked itself while it was in the background.',
+	'vault.reasonOtherTab': 'Tend was locked in another tab or window.',
+	'vault.unlock': 'Unlock',
+	'vault.unlocking': 'Unlocking…',
+	'vault.passkeyNeeded': 'After the passphrase, confirm with your passkey when asked.',
+	'vault.wrong': 'That did not open Tend. Check your passphrase (and passkey) and try again.',
+	'vault.wait':
+		'Too many attempts. You can try again in {seconds, plural, one {# second} other {# seconds}}.',
+	'vault.waitShort': 'Too many attempts. Please wait a moment before trying again.',
+	'vault.passkeyCancelled':
+		'The passkey was not used. Try again and confirm with your passkey when asked.',
+	'vault.passkeyNoPrf':
+		'This browser or passkey can’t give Tend the secret it needs (WebAuthn PRF), so it can’t be a second factor here.',
+	'vault.passkeyUnavailable': 'Passkeys are not available in this browser.',
+	'vault.wiped': 'Too many failed attempts: the data on this device was erased.',
+	'vault.failed': 'Something went wrong. Please try again.',
+	'vault.forgot': 'Forgot your passphrase?',
+	'vault.recoverTitle': 'Open with your recovery key',
+	'vault.recoverBody':
+		'Enter the recovery key you printed or wrote down when you set up Tend, then choose a new passphrase.',
+	'vault.recoveryKeyLabel': 'Recovery key',
+	'vault.malformed': 'A recovery key has 32 letters and digits, in groups of four.',
+	'vault.newPassphraseLabel': 'New passphrase',
+	'vault.recoverSubmit': 'Open and keep the new passphrase',
+	'vault.back': 'Back',
+	'vault.lockNow': 'Lock',
+	'vault.lockNowLabel': 'Lock Tend now, in every tab',
+	'vault.settingsTitle': 'Passphrase and lock',
+	'vault.changeTitle': 'Change your passphrase',
+	'vault.currentLabel': 'Current passphrase',
+	'vault.changeSubmit': 'Change passphrase',
+	'vault.changed': 'Your passphrase was changed.',
+	'vault.newRecoveryTitle': 'Recovery key',
+	'vault.newRecoveryBody':
+		'Lost the printed recovery key? Make a new one; the old one stops working.',
+	'vault.newRecoverySubmit': 'Make a new recovery key',
+	'vault.confirmWithPassphrase': 'Your passphrase',
+	'vault.passkeyTitle': 'Passkey (second factor)',
+	'vault.passkeyOn': 'Unlocking needs your passphrase and your passkey.',
+	'vault.passkeyOff':
+		'Add a passkey (a security key, or this device’s fingerprint or face unlock), so that the passphrase alone no longer opens Tend.',
+	'vault.passkeyNoPrfExplain':
+		'This browser can’t use a passkey as a second factor. Tend needs the passkey to supply a secret (the WebAuthn PRF extension), and here it can’t. Your passphrase alone protects this device. A passkey that only confirms you are present would be a check in Tend’s own code, which someone who copied this device’s storage could skip, so Tend does not offer it as a second factor.',
+	'vault.passkeyRequired': 'Your practice asks for a passkey for your role. Please add one.',
+	'vault.addPasskey': 'Add a passkey',
+	'vault.removePasskey': 'Remove the passkey',
+	'vault.passkeyAdded': 'Passkey added. Tend will ask for it when you unlock.',
+	'vault.passkeyRemoved': 'Passkey removed.',
+	'vault.lockSettingsTitle': 'Automatic lock',
+	'vault.lockAfterLabel': 'Lock after this long without use',
+	'vault.backgroundLabel': 'Lock when Tend has been in the background for',
+	'vault.minutes': '{count, plural, one {# minute} other {# minutes}}',
+	'vault.wipeLabel': 'Erase this device after failed unlocks',
+	'vault.wipeHint':
+		'Erasing removes every conversation from this device. The relay keeps encrypted copies, so they come back once you are let in again.',
+	'vault.wipeOff': 'Never',
+	'vault.wipeAfter': '{count, plural, one {after # attempt} other {after # attempts in a row}}',
+	'vault.save': 'Save',
+	'vault.settingsSaved': 'Saved.',
 
 	'settings.languageTitle': 'Language',
 	'settings.languageLabel': 'Language of Tend',
