@@ -37,13 +37,12 @@ export function failureMessage(code: VaultFailure): VaultMessageKey {
 	}
 }
 
-/** Checks two new-passphrase fields before anything slow runs; returns a message key or undefined. */
-export function checkNewPassphrase(
-	passphrase: string,
-	confirm: string,
-	acceptable: boolean | undefined
-): VaultMessageKey | undefined {
+/**
+ * Checks two new-passphrase fields before anything slow runs; returns a message key or
+ * undefined. Strength is judged by the vault itself (the meter's rating may be a keystroke old).
+ */
+export function checkNewPassphrase(passphrase: string, confirm: string): VaultMessageKey | undefined {
 	if (passphrase !== confirm) return 'vault.mismatch';
-	if (acceptable === false || !passphrase) return 'vault.weak';
+	if (!passphrase) return 'vault.weak';
 	return undefined;
 }
