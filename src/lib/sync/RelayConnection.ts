@@ -69,6 +69,8 @@ export class RelayConnection extends EventEmitter<RelayConnectionEvents> {
 	#retryTimer: ReturnType<typeof setTimeout> | undefined;
 	#stopped = true;
 	#heartbeat: ReturnType<typeof setInterval> | undefined;
+	/** Gives up on a connection attempt that never opens; cleared by `stop()`. */
+	#connectTimer: ReturnType<typeof setTimeout> | undefined;
 
 	constructor(url: string, device: SignKeyPair, factory: SocketFactory) {
 		super();
@@ -97,6 +99,9 @@ export class RelayConnection extends EventEmitter<RelayConnectionEvents> {
 	stop(): void {
 		this.#stopped = true;
 		clearTimeout(this.#retryTimer);
+		// A pending timer would keep this connection, and through it the app's state, alive
+		// after a lock (SECURITY-RULES.md rule 17).
+		clearTimeout(this.#connectTimer);
 		this.#socket?.close();
 		this.#dropped();
 	}
@@ -193,7 +198,8 @@ export class RelayConnection extends EventEmitter<RelayConnectionEvents> {
 		};
 		socket.onerror = () => this.#abandon(socket);
 		// A relay that never answers (a black-holed address) counts as down after 10 s.
-		setTimeout(() => {
+		clearTimeout(this.#connectTimer);
+		this.#connectTimer = setTimeout(() => {
 			if (this.#socket === socket && this.#status !== 'online') this.#abandon(socket);
 		}, HEARTBEAT_TIMEOUT_MS);
 	}

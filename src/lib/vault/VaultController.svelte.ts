@@ -99,10 +99,13 @@ export class VaultController implements VaultHandle {
 		if (!(await estimateStrength(passphrase)).acceptable) return { ok: false, code: 'weak' };
 		return this.#busy(async () => {
 			const storageKey = randomBytes(32);
-			const created = await navigator.locks.request('tend-vault-setup', async () => {
+			const create = async () => {
 				if (await this.#vault.record()) return undefined;
 				return this.#vault.create(storageKey, { passphrase }, calibrateArgon2());
-			});
+			};
+			// One tab at a time: two tabs on the setup screen must not both create a vault.
+			const locks = globalThis.navigator?.locks;
+			const created = locks ? await locks.request('tend-vault-setup', create) : await create();
 			if (created === undefined) {
 				// Another tab set the vault up meanwhile: unlock it like any other.
 				wipe(storageKey);
