@@ -15,7 +15,9 @@ import { defaultQuickReplies } from './defaultQuickReplies.js';
 import { EncryptedStorageAdapter } from '../storage/EncryptedStorageAdapter.js';
 import { IndexedDBBackend } from '../storage/IndexedDBBackend.js';
 import { requestPersistentStorage } from '../storage/storageKey.js';
-import { DATA_DB, VaultController } from '../vault/VaultController.svelte.js';
+import { setLockedEventReceiver } from '../vault/lockedEvents.js';
+import { DATA_DB, VaultController, type UnlockMethod } from '../vault/VaultController.svelte.js';
+import type { LockReason } from '../vault/VaultTabs.js';
 import { DocSync, type DocSyncContext } from '../sync/DocSync.js';
 import { FileTransfers } from '../files/FileTransfers.js';
 import { createConversation } from '../sync/createConversation.js';
@@ -183,6 +185,8 @@ export class RealTendApp implements TendApp {
 	/** Undoes what `#run` attached to the window. */
 	#detach: (() => void)[] = [];
 	#shuttingDown = false;
+	/** How the vault was opened in this tab, for the sign-in record. */
+	#unlockMethod: UnlockMethod = 'passphrase';
 	/** Actors this (non-leader) tab has claimed, per conversation: `${docKey}:${actor}`. */
 	#tabClaims = new Set<string>();
 	#ready: Promise<void>;
@@ -197,8 +201,21 @@ export class RealTendApp implements TendApp {
 				this.phase = phase;
 				if (phase === 'locked') this.#hideContent();
 			},
-			open: (key) => this.#openStorage(key),
-			shutdown: () => this.#shutdown()
+			open: (key, method) => {
+				this.#unlockMethod = method;
+				return this.#openStorage(key);
+			},
+			shutdown: (reason) => this.#shutdown(reason)
+		});
+		// Failed unlocks the vault queued while locked go on the audit trail, signed once the
+		// recorder has the device keys (it keeps them in its own locked queue until then).
+		void setLockedEventReceiver(async ({ events, dropped }) => {
+			events.forEach((event, i) => {
+				const details: Record<string, number> = { failedAt: event.at };
+				if (event.method === 'recovery-key') details.recoveryKey = 1;
+				if (i === 0 && dropped > 0) details.dropped = dropped;
+				this.recorder.record(AuditKind.unlockFailed, details);
+			});
 		});
 		this.#ready = this.#start().catch((error: unknown) => this.#fail(error));
 	}
@@ -334,9 +351,13 @@ export class RealTendApp implements TendApp {
 	 * the sync, leaves the BroadcastChannels, forgets every document and zeroes the device's
 	 * secret keys and the storage key. The vault reloads the page afterwards.
 	 */
-	async #shutdown(): Promise<void> {
+	async #shutdown(reason: LockReason): Promise<void> {
 		this.#shuttingDown = true;
 		this.#hideContent();
+		if (this.recorder.attached) {
+			this.recorder.record(AuditKind.locked, { reason });
+			await this.recorder.flush().catch(() => {});
+		}
 		await this.#stopRuntime();
 		if (this.#storageKey) wipe(this.#storageKey);
 		this.#storageKey = undefined;
@@ -354,6 +375,11 @@ export class RealTendApp implements TendApp {
 		this.#summaryTimer = undefined;
 		this.#delivery?.close();
 		this.#delivery = undefined;
+		this.#auditChannel?.close();
+		this.#auditChannel = undefined;
+		this.recorder.detach();
+		// The search index holds message text: a new, empty one replaces it.
+		this.#search = this.#newSearch();
 		this.#sources.clear();
 		this.#opening.clear();
 		this.#tabClaims.clear();
@@ -484,7 +510,7 @@ export class RealTendApp implements TendApp {
 			box: { publicKey: device.boxPk, privateKey: device.boxSk },
 			incarnation: device.incarnation
 		});
-		this.recorder.record(AuditKind.signIn, { method: 'device' });
+		this.recorder.record(AuditKind.signIn, { method: this.#unlockMethod });
 	}
 
 	async #indexHandle(): Promise<DocHandle<IndexDoc>> {
@@ -875,16 +901,20 @@ export class RealTendApp implements TendApp {
 
 	// ----- Search ---------------------------------------------------------------------------
 
-	#search = new SearchService({
-		conversationIds: () => [...this.#sources.keys()],
-		doc: (id) => {
-			const handle = this.#sources.get(id)?.handle;
-			if (!handle?.isReady()) return undefined;
-			const doc = handle.doc() as A.Doc<ConversationDoc>;
-			return typeof doc.title === 'string' ? doc : undefined;
-		},
-		myId: () => (this.#runtime ? toHex(this.#runtime.ctx.author.device.publicKey) : '')
-	});
+	#search = this.#newSearch();
+
+	#newSearch(): SearchService {
+		return new SearchService({
+			conversationIds: () => [...this.#sources.keys()],
+			doc: (id) => {
+				const handle = this.#sources.get(id)?.handle;
+				if (!handle?.isReady()) return undefined;
+				const doc = handle.doc() as A.Doc<ConversationDoc>;
+				return typeof doc.title === 'string' ? doc : undefined;
+			},
+			myId: () => (this.#runtime ? toHex(this.#runtime.ctx.author.device.publicKey) : '')
+		});
+	}
 
 	async search(request: SearchRequest): Promise<SearchResultsView> {
 		await this.#ready;

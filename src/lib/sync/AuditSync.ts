@@ -64,7 +64,17 @@ export class AuditSync {
 				this.#inflight.clear();
 			}
 		});
-		this.#recorder.on('outbox', (trail) => void this.#sendOutbox(trail));
+		this.#recorder.on('outbox', this.#onOutbox);
+	}
+
+	#onOutbox = (trail: string): void => void this.#sendOutbox(trail);
+
+	/**
+	 * Stops listening to the recorder, which outlives the engine: its listener would keep this
+	 * sync, the engine and the Repo (and the documents' text) alive after a lock (rule 17).
+	 */
+	stop(): void {
+		this.#recorder.off('outbox', this.#onOutbox);
 	}
 
 	/** The trail this device owns (created it), if any. */

@@ -158,6 +158,7 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
 
 	stop(): void {
 		clearInterval(this.#joinTimer);
+		this.audit?.stop();
 		this.connection.stop();
 	}
 

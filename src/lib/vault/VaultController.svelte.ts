@@ -30,14 +30,20 @@ const LOCK_REASON_KEY = 'tend-lock-reason';
 export interface VaultHost {
 	/** The app waits for a passphrase (`setup`) or on the lock screen (`locked`). */
 	showPhase(phase: 'setup' | 'locked'): void;
-	/** Opens storage with this key and runs the app; the controller keeps its own copy. */
-	open(storageKey: Uint8Array): Promise<void>;
+	/**
+	 * Opens storage with this key and runs the app; the controller keeps its own copy.
+	 * `method` says how it was unlocked, for the audit trail's sign-in record.
+	 */
+	open(storageKey: Uint8Array, method: UnlockMethod): Promise<void>;
 	/**
 	 * Shuts the app down for a lock: hides everything, stops the Repo and the sync, leaves the
 	 * BroadcastChannels, drops keys. The controller reloads the page afterwards (rule 17).
 	 */
-	shutdown(): Promise<void>;
+	shutdown(reason: LockReason): Promise<void>;
 }
+
+/** How this tab got the storage key. */
+export type UnlockMethod = 'setup' | 'passphrase' | 'passkey' | 'recovery-key' | 'other-tab';
 
 /**
  * The vault as the app runs it: setup, unlock, lock (every tab, then a reload), the automatic
@@ -113,7 +119,7 @@ export class VaultController implements VaultHandle {
 				return { ok: false, code: 'wrong' };
 			}
 			this.recoveryKeyToShow = created;
-			await this.#opened(storageKey, true);
+			await this.#opened(storageKey, 'setup');
 			return { ok: true };
 		});
 	}
@@ -129,7 +135,8 @@ export class VaultController implements VaultHandle {
 				factors.prf = prf;
 			}
 			await nextFrame();
-			return this.#afterAttempt(await this.#vault.unlock(factors));
+			const method = factors.prf ? 'passkey' : 'passphrase';
+			return this.#afterAttempt(await this.#vault.unlock(factors), method);
 		});
 	}
 
@@ -137,10 +144,10 @@ export class VaultController implements VaultHandle {
 		if (!(await estimateStrength(newPassphrase)).acceptable) return { ok: false, code: 'weak' };
 		return this.#busy(async () => {
 			const result = await this.#vault.unlockWithRecoveryKey(recoveryKey);
-			if (!result.ok) return this.#afterAttempt(result);
+			if (!result.ok) return this.#afterAttempt(result, 'recovery-key');
 			await this.#vault.resetPassphrase(result.storageKey, { passphrase: newPassphrase }, calibrateArgon2());
 			this.passkeyEnrolled = false;
-			return this.#afterAttempt(result);
+			return this.#afterAttempt(result, 'recovery-key');
 		});
 	}
 
@@ -148,9 +155,9 @@ export class VaultController implements VaultHandle {
 		this.recoveryKeyToShow = undefined;
 	}
 
-	async #afterAttempt(result: UnlockResult): Promise<VaultOutcome> {
+	async #afterAttempt(result: UnlockResult, method: UnlockMethod): Promise<VaultOutcome> {
 		if (result.ok) {
-			await this.#opened(result.storageKey, true);
+			await this.#opened(result.storageKey, method);
 			return { ok: true };
 		}
 		if (result.code === 'wiped') {
@@ -166,12 +173,17 @@ export class VaultController implements VaultHandle {
 		if (this.#key || this.#opening || this.#locking) return false;
 		const answer = await this.#tabs.requestKey();
 		if (!answer || this.#key || this.#locking) return false;
-		await this.#opened(answer.key, false, answer.generation);
+		await this.#opened(answer.key, 'other-tab', answer.generation);
 		return true;
 	}
 
 	/** Keeps the key, finishes a pending migration, hands over queued events and runs the app. */
-	async #opened(storageKey: Uint8Array, announce: boolean, generation?: number): Promise<void> {
+	async #opened(
+		storageKey: Uint8Array,
+		method: UnlockMethod,
+		generation?: number
+	): Promise<void> {
+		const announce = method !== 'other-tab';
 		this.#opening = true;
 		try {
 			this.#key = storageKey;
@@ -183,7 +195,7 @@ export class VaultController implements VaultHandle {
 			const gen = generation ?? (await this.#store.loadState()).generation;
 			this.#tabs.startSession(storageKey, gen, this.#policy, announce);
 			await handOverLockedEvents(await this.#vault.takeLockedEvents());
-			await this.#host.open(storageKey.slice());
+			await this.#host.open(storageKey.slice(), method);
 		} finally {
 			this.#opening = false;
 		}
@@ -207,7 +219,7 @@ export class VaultController implements VaultHandle {
 		this.#host.showPhase('locked');
 		try {
 			if (reason !== 'other-tab') await this.#tabs.lockAll();
-			await withTimeout(this.#host.shutdown(), 3000);
+			await withTimeout(this.#host.shutdown(reason), 3000);
 		} finally {
 			if (this.#key) wipe(this.#key);
 			this.#key = undefined;

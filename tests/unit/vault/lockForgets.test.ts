@@ -147,6 +147,9 @@ describe('locking the app', () => {
 		await handle.send(parts.join(' '));
 		await until(() => handle!.view?.messages.length === 1);
 		await until(() => app!.conversations[0]?.lastMessage !== undefined);
+		// A search builds the in-memory index, which holds the text too.
+		const found = await app.search({ text: parts[1] });
+		expect(found.total).toBe(1);
 
 		// Positive control: while unlocked, the app's state reaches the text.
 		expect(pathFromApp(takeSnapshot(), parts.join(' '))).toBeDefined();
