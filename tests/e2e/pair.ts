@@ -1,5 +1,12 @@
 import { expect, type BrowserContext, type Page } from '@playwright/test';
-import { openPerson, removeDir, type PersonOptions, type Stack } from './stack.js';
+import {
+	onboard,
+	openPerson,
+	removeDir,
+	setUpVault,
+	type PersonOptions,
+	type Stack
+} from './stack.js';
 
 /**
  * Two people in two persistent Chromium profiles, connected the way the app does it: the
@@ -12,10 +19,9 @@ export interface Person {
 	dir: string;
 }
 
+/** Sets up a fresh profile: the passphrase (vault), then the name. */
 export async function createProfile(page: Page, appUrl: string, name: string): Promise<void> {
-	await page.goto(appUrl);
-	await page.getByTestId('name-input').fill(name);
-	await page.getByTestId('create-profile').click();
+	await onboard(page, appUrl, name);
 	await expect(page.getByTestId('new-conversation').first()).toBeVisible();
 }
 
@@ -50,6 +56,11 @@ export async function inviteAndAdmit(therapist: Page, client: Page, clientName: 
 	const link = await readInviteLink(therapist);
 	await therapist.getByTestId('invite-button').click();
 	await client.goto(link);
+	// A fresh device chooses its passphrase first; one that has a vault is already unlocked
+	// (another tab) or shows the lock screen, which the caller unlocks.
+	const setup = client.getByTestId('vault-setup');
+	await expect(setup.or(client.getByTestId('join-phase'))).toBeVisible({ timeout: 30_000 });
+	if (await setup.isVisible()) await setUpVault(client);
 	await expect(client.getByTestId('join-phase')).toHaveAttribute('data-phase', 'ready');
 	await client.getByTestId('join-name-input').fill(clientName);
 	await client.getByTestId('join-button').click();

@@ -9,7 +9,6 @@ import {
 	dumpIndexedDb,
 	filesUnder,
 	findInFiles,
-	onboard,
 	openPerson,
 	removeDir,
 	setUpVault,
@@ -308,7 +307,10 @@ test('a passkey with PRF becomes a second factor (virtual authenticator)', async
 				automaticPresenceSimulation: true
 			}
 		});
-		await onboard(page, stack.appUrl, NAME);
+		await page.goto(stack.appUrl);
+		const recoveryKey = await setUpVault(page);
+		await page.getByTestId('name-input').fill(NAME);
+		await page.getByTestId('create-profile').click();
 		await createConversationWithMessage(page);
 
 		// Add the passkey from the settings (it asks for the passphrase first).
@@ -354,6 +356,25 @@ test('a passkey with PRF becomes a second factor (virtual authenticator)', async
 		await page.getByTestId('unlock-button').click();
 		await expect(page.getByText('The passkey was not used.')).toBeVisible({ timeout: 60_000 });
 		await expect(page.getByTestId('lock-screen')).toBeVisible();
+
+		// The printed recovery key still opens it (the lost passkey is dropped) and sets a new
+		// passphrase, which alone then unlocks; the old passphrase no longer does.
+		const NEW_PASSPHRASE = 'violet ferry beyond eleven narrow stairs';
+		await page.getByTestId('forgot-passphrase').click();
+		await page.getByTestId('recovery-input').fill(recoveryKey.toLowerCase().replace(/-/g, ' '));
+		await page.getByTestId('passphrase-new').fill(NEW_PASSPHRASE);
+		await page.getByTestId('passphrase-confirm').fill(NEW_PASSPHRASE);
+		await page.getByTestId('recover-button').click();
+		await expect(page.getByTestId('lock-screen')).toHaveCount(0, { timeout: 30_000 });
+		await expect(page.getByTestId('passkey-settings')).toHaveAttribute('data-enrolled', 'false');
+		await markWorld(page);
+		await page.getByTestId('lock-button').click();
+		await expectLockedAndEmpty(page);
+		await page.getByTestId('unlock-passphrase').fill(PASSPHRASE);
+		await page.getByTestId('unlock-button').click();
+		await expect(page.getByText('That did not open Tend.')).toBeVisible({ timeout: 30_000 });
+		await unlock(page, NEW_PASSPHRASE);
+		await expect(page.getByTestId('passkey-settings')).toHaveAttribute('data-enrolled', 'false');
 	} finally {
 		await person.context.close().catch(() => {});
 		removeDir(person.dir);
