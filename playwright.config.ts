@@ -11,7 +11,8 @@ export default defineConfig({
 	testMatch: '**/*.e2e.ts',
 	workers: 1,
 	fullyParallel: false,
-	timeout: 120_000,
+	// Every test sets and types a passphrase (Argon2id, ~0.5 s each, more on a busy machine).
+	timeout: 300_000,
 	expect: { timeout: 20_000 },
 	retries: 0,
 	reporter: [['list']],

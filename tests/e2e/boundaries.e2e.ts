@@ -5,6 +5,7 @@ import {
 	filesUnder,
 	findInFiles,
 	startStack,
+	unlock,
 	writeControlMarker,
 	type Stack
 } from './stack.js';
@@ -34,6 +35,7 @@ const TEMPLATE_BODY = 'Hello {client}, the Larkspur car park closes at {time} to
 /** Sets office hours on one weekday only (09:00–10:00 UTC) or on every day, all day. */
 async function setHours(page: Page, appUrl: string, mode: { onlyDay: number } | 'always') {
 	await page.goto(`${appUrl}/settings`);
+	await unlock(page);
 	const form = page.getByTestId('office-hours-settings');
 	await form.getByTestId('hours-timezone').selectOption('UTC');
 	for (let day = 0; day < 7; day++) {
@@ -87,6 +89,7 @@ test('office hours reach the client, crisis language shows the line at once, qui
 
 		// The therapist's own screen has no such notice.
 		await t.goto(conversationUrl);
+		await unlock(t);
 		await expect(t.getByTestId('composer-input')).toBeVisible();
 		await expect(t.getByTestId('office-hours-notice')).toHaveCount(0);
 
@@ -104,6 +107,7 @@ test('office hours reach the client, crisis language shows the line at once, qui
 
 		// A quick reply saved in settings, filled in and sent.
 		await t.goto(`${stack.appUrl}/settings`);
+		await unlock(t);
 		const quick = t.getByTestId('quick-reply-settings');
 		await expect(quick.getByTestId('quick-reply-edit')).toHaveCount(3);
 		await quick.getByTestId('quick-add').click();
@@ -112,10 +116,12 @@ test('office hours reach the client, crisis language shows the line at once, qui
 		await quick.getByTestId('quick-save').click();
 		await expect(quick.getByTestId('quick-status')).toContainText('saved');
 		await t.reload();
+		await unlock(t);
 		await expect(t.getByTestId('quick-reply-edit')).toHaveCount(4);
 		await expect(t.getByTestId('quick-title').last()).toHaveValue(TEMPLATE_TITLE);
 
 		await t.goto(conversationUrl);
+		await unlock(t);
 		await t.getByTestId('quick-replies-button').click();
 		await t.getByTestId('quick-reply').filter({ hasText: TEMPLATE_TITLE }).click();
 		await expect(t.getByTestId('quick-field-client')).toHaveValue('Peregrine Holt');

@@ -9,8 +9,11 @@ import {
 	dumpIndexedDb,
 	filesUnder,
 	findInFiles,
+	onboard,
 	openPerson,
+	reloadAndUnlock,
 	removeDir,
+	setUpVault,
 	startStack,
 	writeControlMarker,
 	type Stack
@@ -120,9 +123,7 @@ function blobRows(stack: Stack): { complete: number; parts: number }[] {
 }
 
 async function connectPair(t: Page, c: Page) {
-	await t.goto(stack.appUrl);
-	await t.getByTestId('name-input').fill(THERAPIST);
-	await t.getByTestId('create-profile').click();
+	await onboard(t, stack.appUrl, THERAPIST);
 	await t.getByTestId('new-conversation').first().click();
 	await t.getByTestId('title-input').fill(TITLE);
 	await t.getByTestId('create-conversation').click();
@@ -133,6 +134,7 @@ async function connectPair(t: Page, c: Page) {
 	const link = (await field.evaluate((node) => (node as HTMLInputElement).value ?? node.textContent)).trim();
 
 	await c.goto(link);
+	await setUpVault(c);
 	await expect(c.getByTestId('join-phase')).toHaveAttribute('data-phase', 'ready');
 	await c.getByTestId('join-name-input').fill(CLIENT);
 	await c.getByTestId('join-button').click();
@@ -225,7 +227,7 @@ test('a photo and a voice note go both ways, offline files queue and resume, and
 		const queued = t.locator('[data-testid="attachment"][data-kind="file"]');
 		await expect(queued).toHaveAttribute('data-status', 'queued');
 		// Queued across a reload, too (sealed in IndexedDB).
-		await t.reload();
+		await reloadAndUnlock(t);
 		await expect(t.locator('[data-testid="attachment"][data-kind="file"]')).toHaveAttribute('data-status', 'queued');
 		await c.waitForTimeout(1000);
 		await expect(c.locator('[data-testid="attachment"][data-kind="file"]')).toHaveCount(0);
@@ -263,7 +265,7 @@ test('a photo and a voice note go both ways, offline files queue and resume, and
 
 		// A downloaded photo opens again with the relay stopped, after a reload: kept sealed.
 		await stack.relay.stop();
-		await c.reload();
+		await reloadAndUnlock(c);
 		const again = c.locator('[data-testid="attachment"][data-kind="image"]');
 		await expect(again).toHaveAttribute('data-status', 'saved', { timeout: 30_000 });
 		await again.getByTestId('attachment-photo').click();

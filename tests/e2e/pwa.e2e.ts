@@ -74,7 +74,15 @@ async function goOffline(person: { context: BrowserContext; page: Page }) {
 	await cdp.send('Network.clearBrowserCache');
 	await cdp.detach();
 	let served = 0;
-	const count = () => served++;
+	const count = (request: { url?: string }) => {
+		// Chromium checks for a new service worker after navigations (the worker script and its
+		// imports), from the browser process, which Playwright's offline emulation doesn't
+		// cover. That check is not the app loading from the network; with the unlock step
+		// between navigations it now falls inside this window, so it isn't counted.
+		const path = new URL(request.url ?? '/', 'http://x').pathname;
+		if (/^\/(sw\.js|sw-build-info\.js|workbox-[\w-]+\.js)$/.test(path)) return;
+		served++;
+	};
 	stack.appServer.on('request', count);
 	await person.context.setOffline(true);
 	return {

@@ -81,6 +81,7 @@ async function expectLockedAndEmpty(page: Page): Promise<void> {
 }
 
 test('onboarding with a passphrase; inactivity locks every tab; wrong passphrase; backoff; unlock', async () => {
+	test.setTimeout(360_000);
 	const person = await openPerson();
 	try {
 		const first = person.page;
