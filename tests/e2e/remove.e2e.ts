@@ -1,5 +1,13 @@
 import { expect, test, type Page } from '@playwright/test';
-import { openPerson, removeDir, startStack, type Stack } from './stack.js';
+import {
+	onboard,
+	openPerson,
+	reloadAndUnlock,
+	removeDir,
+	setUpVault,
+	startStack,
+	type Stack
+} from './stack.js';
 
 /**
  * A therapist removes one of two clients from a group (SECURITY-RULES.md, rule 2): a
@@ -23,6 +31,7 @@ async function send(page: Page, text: string) {
 
 async function join(page: Page, link: string, name: string, therapist: Page) {
 	await page.goto(link);
+	await setUpVault(page);
 	await page.getByTestId('join-name-input').fill(name);
 	await page.getByTestId('join-button').click();
 	await expect(therapist.getByTestId('join-request')).toContainText(name);
@@ -36,9 +45,7 @@ test('removing a member asks first, then new messages reach only those who stay'
 	const leaves = await openPerson();
 	try {
 		const t = therapist.page;
-		await t.goto(stack.appUrl);
-		await t.getByTestId('name-input').fill('Dr. Ada Okonkwo');
-		await t.getByTestId('create-profile').click();
+		await onboard(t, stack.appUrl, 'Dr. Ada Okonkwo');
 		await t.getByTestId('new-conversation').first().click();
 		await t.getByTestId('title-input').fill('Thursday group');
 		await t.getByTestId('create-conversation').click();
@@ -87,7 +94,7 @@ test('removing a member asks first, then new messages reach only those who stay'
 		await expect(stays.page.getByTestId('member')).toHaveCount(2, { timeout: 30_000 });
 
 		// Lee still has the history, and nothing written after the removal (a reload too).
-		await leaves.page.reload();
+		await reloadAndUnlock(leaves.page);
 		await expect(leaves.page.getByTestId('removed-notice')).toBeVisible({ timeout: 30_000 });
 		await expect(leaves.page.getByTestId('message-text')).toHaveText(['Welcome, both of you']);
 	} finally {
