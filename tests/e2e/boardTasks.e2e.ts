@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { openPerson, removeDir, startStack, type Stack } from './stack.js';
+import { onboard, openPerson, removeDir, startStack, unlock, type Stack } from './stack.js';
 
 /**
  * "Make a task from this message": a card made from a message holds the conversation and the
@@ -22,9 +22,7 @@ test('a message becomes a task card, and each links to the other', async () => {
 	const page = person.page;
 	const MESSAGE = 'Fax the referral letter to Dr. Okafor\nShe needs it before Monday.';
 	try {
-		await page.goto(stack.appUrl);
-		await page.getByTestId('name-input').fill('Dr. Rosalind Teague');
-		await page.getByTestId('create-profile').click();
+		await onboard(page, stack.appUrl, 'Dr. Rosalind Teague');
 		await page.getByTestId('boards-link').click();
 		await expect(page.getByTestId('boards-empty')).toBeVisible();
 		await page.getByTestId('board-title-input').fill('Admin');
@@ -33,6 +31,7 @@ test('a message becomes a task card, and each links to the other', async () => {
 		const boardPath = new URL(page.url()).pathname;
 
 		await page.goto(stack.appUrl);
+		await unlock(page);
 		await page.getByTestId('new-conversation').first().click();
 		await page.getByTestId('title-input').fill('Referrals');
 		await page.getByTestId('create-conversation').click();
@@ -64,6 +63,7 @@ test('a message becomes a task card, and each links to the other', async () => {
 		await expect(page.getByTestId('message-task-link')).toBeVisible();
 
 		await page.goto(stack.appUrl);
+		await unlock(page);
 		await expect(page.getByTestId('due-reminder')).toContainText('1 task due today');
 		await expect(page.getByTestId('due-reminder')).not.toContainText('Fax');
 	} finally {

@@ -4,8 +4,11 @@ import {
 	encodings,
 	filesUnder,
 	findInFiles,
+	onboard,
 	openPerson,
+	reloadAndUnlock,
 	removeDir,
+	setUpVault,
 	startStack,
 	writeControlMarker,
 	type Stack
@@ -100,9 +103,7 @@ test('two people move cards on a shared board, one of them offline; boards end i
 	try {
 		const t = therapist.page;
 		const c = colleague.page;
-		await t.goto(stack.appUrl);
-		await t.getByTestId('name-input').fill(THERAPIST);
-		await t.getByTestId('create-profile').click();
+		await onboard(t, stack.appUrl, THERAPIST);
 		await t.getByTestId('boards-link').click();
 		await t.getByTestId('board-title-input').fill(BOARD);
 		await t.getByTestId('create-board').click();
@@ -167,6 +168,7 @@ test('two people move cards on a shared board, one of them offline; boards end i
 		await t.getByRole('button', { name: 'Invite someone' }).click();
 		const link = (await t.getByTestId('invite-link').inputValue()).trim();
 		await c.goto(link);
+		await setUpVault(c);
 		await expect(c.getByTestId('join-phase')).toHaveAttribute('data-phase', 'ready');
 		await c.getByTestId('join-name-input').fill(COLLEAGUE);
 		await c.getByTestId('join-button').click();
@@ -219,7 +221,7 @@ test('two people move cards on a shared board, one of them offline; boards end i
 		// After a reload with the relay stopped, both still show the same board.
 		await stack.relay.stop();
 		for (const page of [t, c]) {
-			await page.reload();
+			await reloadAndUnlock(page);
 			await expect.poll(() => shownBoard(page), { timeout: 30_000 }).toEqual(final);
 		}
 
