@@ -8,14 +8,91 @@ import type { AvailabilityContainer } from './availability.js';
  * (message ids, authors, text) are `ImmutableString`: cheaper to load and store than text CRDTs.
  */
 export interface ConversationDoc {
-	v: 1;
+	/**
+	 * 1: the first format (title, members, messages). 2 adds the conversation-level logs below,
+	 * all created by the genesis change. A v1 document never gets them afterwards: two devices
+	 * adding them offline would each make their own list and the merge would keep one.
+	 */
+	v: 1 | 2;
+	/** The title given at creation; renames are in {@link ConversationDoc.renames}. */
 	title: string;
-	kind: 'direct' | 'group';
+	kind: ConversationKind;
 	createdAt: number;
 	/** Keyed by the member device's signing key in hex. */
 	members: Record<string, Member>;
 	/** In the document's list order, which every device shares: displayed order. */
 	messages: Message[];
+	/** v2: renames, in list order; the last one by an administering device wins. */
+	renames?: Rename[];
+	/** v2: pin and unpin operations; per message, the last one by an administering device wins. */
+	pins?: PinOp[];
+	/** v2: links pinned to the conversation's resources panel (add and remove operations). */
+	resources?: ResourceOp[];
+	/** v2: reaction toggles; per (device, message, emoji), the last one in list order wins. */
+	reactions?: ReactionOp[];
+	/** v2: read markers, one register per (member, device): key `${member}:${device}`. */
+	reads?: Record<string, ReadMark>;
+	/** v2: members who left (each entry's author is the one who left). */
+	departures?: Departure[];
+}
+
+export type ConversationKind = 'direct' | 'group' | 'announcements';
+
+/*
+ * Every operation below is a new object: its object id (`n@actor`) names the actor that wrote
+ * it, and the actor's claim names the device (rule 12). Who may do what is decided from that
+ * when the document is displayed (rule 7), never by refusing a change.
+ */
+
+export interface Rename {
+	title: string;
+	at: number;
+}
+
+export interface PinOp {
+	/** Message id. */
+	m: A.ImmutableString;
+	on: boolean;
+	at: number;
+}
+
+export interface ResourceOp {
+	/** Resource id (random, chosen when the link is added). */
+	r: A.ImmutableString;
+	title: string;
+	url: A.ImmutableString;
+	/** false removes the resource. */
+	on: boolean;
+	at: number;
+}
+
+export interface ReactionOp {
+	/** Message id. */
+	m: A.ImmutableString;
+	/** The emoji. */
+	e: A.ImmutableString;
+	on: boolean;
+}
+
+export interface ReadMark {
+	/** Id of the newest message the device has shown. */
+	m: A.ImmutableString;
+	at: number;
+}
+
+export interface Departure {
+	at: number;
+}
+
+export interface Edit {
+	text: A.ImmutableString;
+	at: number;
+	/** Device keys (hex) mentioned in this version. */
+	mentions: A.ImmutableString[];
+}
+
+export interface Deletion {
+	at: number;
 }
 
 export interface Member {
@@ -43,6 +120,14 @@ export interface Message {
 	 * absent on messages written before attachments existed, which reads as none.
 	 */
 	attachments?: Attachment[];
+	/** Id of the thread's first message, for a reply in a thread; absent otherwise. */
+	thread?: A.ImmutableString;
+	/** Device keys (hex) mentioned in the text as sent. */
+	mentions?: A.ImmutableString[];
+	/** Later versions by the author, oldest first (created empty with the message). */
+	edits?: Edit[];
+	/** "Delete for everyone" operations (created empty with the message). */
+	deletions?: Deletion[];
 }
 
 /** The longest message accepted, in UTF-16 code units: a page of text, well under the entry limit. */
@@ -52,37 +137,56 @@ export function initialConversation(
 	title: string,
 	creatorHex: string,
 	creatorName: string,
-	now: number
+	now: number,
+	kind: ConversationKind = 'direct'
 ): (doc: ConversationDoc) => void {
 	return (doc) => {
-		doc.v = 1;
+		doc.v = 2;
 		doc.title = title;
-		doc.kind = 'direct';
+		doc.kind = kind;
 		doc.createdAt = now;
 		doc.members = {
 			[creatorHex]: { name: creatorName, role: 'owner', addedAt: now, availability: {} }
 		};
 		doc.messages = [];
+		doc.renames = [];
+		doc.pins = [];
+		doc.resources = [];
+		doc.reactions = [];
+		doc.reads = {};
+		doc.departures = [];
 	};
 }
 
-export function appendMessage(
-	doc: ConversationDoc,
-	message: {
-		id: string;
-		author: string;
-		sentAt: number;
-		text: string;
-		attachments?: AttachmentInput[];
-	}
-): void {
-	doc.messages.push({
+export interface NewMessage {
+	id: string;
+	author: string;
+	sentAt: number;
+	text: string;
+	/** Id of the thread's first message, for a reply. */
+	thread?: string;
+	/** Device keys (hex) mentioned. */
+	mentions?: string[];
+	attachments?: AttachmentInput[];
+}
+
+/**
+ * Appends a message with every container later operations write into (edits, deletions), so
+ * no device ever has to create one afterwards. Works in v1 documents too.
+ */
+export function appendMessage(doc: ConversationDoc, message: NewMessage): void {
+	const stored: Message = {
 		id: new A.ImmutableString(message.id),
 		author: new A.ImmutableString(message.author),
 		sentAt: message.sentAt,
 		text: new A.ImmutableString(message.text),
-		attachments: (message.attachments ?? []).map(toAttachment)
-	});
+		attachments: (message.attachments ?? []).map(toAttachment),
+		mentions: (message.mentions ?? []).map((hex) => new A.ImmutableString(hex)),
+		edits: [],
+		deletions: []
+	};
+	if (message.thread) stored.thread = new A.ImmutableString(message.thread);
+	doc.messages.push(stored);
 }
 
 export function addMember(doc: ConversationDoc, deviceHex: string, member: Member): void {

@@ -24,7 +24,7 @@ describe('initialConversation', () => {
 	it('creates every container and field in the first change', () => {
 		const doc = genesis();
 
-		expect(doc).toMatchObject({ v: 1, title: 'Check-ins', kind: 'direct', createdAt: 1000, messages: [] });
+		expect(doc).toMatchObject({ v: 2, title: 'Check-ins', kind: 'direct', createdAt: 1000, messages: [] });
 		expect(doc.members).toEqual({
 			[OWNER]: { name: 'Dr. Owner', role: 'owner', addedAt: 1000, availability: {} }
 		});
