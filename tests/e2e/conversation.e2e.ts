@@ -1,6 +1,7 @@
 import { expect, test, type Page } from '@playwright/test';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseMessage, plainText } from '../../src/lib/ui/formatMessage.js';
 import {
 	dumpIndexedDb,
 	encodings,
@@ -58,6 +59,11 @@ async function messageTexts(page: Page): Promise<string[]> {
 	return page
 		.getByTestId('message-text')
 		.evaluateAll((nodes) => nodes.map((node) => node.textContent ?? ''));
+}
+
+/** What a message shows: its text with the simple formatting applied (no markup characters). */
+function shown(text: string): string {
+	return plainText(parseMessage(text));
 }
 
 async function send(page: Page, text: string) {
@@ -126,26 +132,32 @@ test('a therapist invites a client, they talk, offline work converges, nothing l
 			await send(t, message.text);
 			sent.push(message.text);
 		}
-		await expect.poll(() => messageTexts(c), { timeout: 30_000 }).toEqual(sent);
+		await expect.poll(() => messageTexts(c), { timeout: 30_000 }).toEqual(sent.map(shown));
 		await send(c, counselThread.question.slice(0, 2000));
 		sent.push(counselThread.question.slice(0, 2000));
-		await expect.poll(() => messageTexts(t), { timeout: 30_000 }).toEqual(sent);
+		await expect.poll(() => messageTexts(t), { timeout: 30_000 }).toEqual(sent.map(shown));
 		await send(t, counselThread.answers[0].slice(0, 2000));
 		sent.push(counselThread.answers[0].slice(0, 2000));
 
-		await expect.poll(() => messageTexts(c), { timeout: 30_000 }).toEqual(sent);
-		await expect.poll(() => messageTexts(t)).toEqual(sent);
+		await expect.poll(() => messageTexts(c), { timeout: 30_000 }).toEqual(sent.map(shown));
+		await expect.poll(() => messageTexts(t)).toEqual(sent.map(shown));
 		for (const page of [t, c]) {
-			const injected = await page.evaluate(() => ({
-				img: document.querySelectorAll('img').length,
-				script: document.querySelectorAll('main script').length,
-				jsLinks: document.querySelectorAll('a[href^="javascript"]').length,
-				children: Array.from(document.querySelectorAll('[data-testid="message-text"]')).reduce(
-					(sum, node) => sum + node.childElementCount,
-					0
-				)
-			}));
-			expect(injected).toEqual({ img: 0, script: 0, jsLinks: 0, children: 0 });
+			// Formatting makes only these elements; nothing from a message's own markup.
+			const injected = await page.evaluate(() => {
+				const inside = Array.from(document.querySelectorAll('[data-testid="message-text"] *'));
+				return {
+					img: document.querySelectorAll('img').length,
+					script: document.querySelectorAll('main script').length,
+					jsLinks: document.querySelectorAll('a[href^="javascript"]').length,
+					tags: [...new Set(inside.map((node) => node.tagName))].sort(),
+					attributes: [...new Set(inside.flatMap((node) => node.getAttributeNames()))]
+						.filter((name) => !name.startsWith('class') && !name.startsWith('start'))
+						.sort()
+				};
+			});
+			expect(injected).toMatchObject({ img: 0, script: 0, jsLinks: 0 });
+			expect(injected.tags.every((tag) => ['P', 'UL', 'OL', 'LI', 'STRONG', 'EM', 'A', 'SPAN'].includes(tag))).toBe(true);
+			expect(injected.attributes.every((name) => ['href', 'rel', 'target'].includes(name))).toBe(true);
 		}
 		await expect(t.locator('[data-testid="message"][data-state="delivered"]')).toHaveCount(
 			sent.length
@@ -192,7 +204,8 @@ test('a therapist invites a client, they talk, offline work converges, nothing l
 			CLIENT,
 			TITLE,
 			DRAFT,
-			...therapistView.filter((text) => text.trim().length >= 8)
+			...therapistView.filter((text) => text.trim().length >= 8),
+			...sent.filter((text) => text.trim().length >= 8)
 		];
 		const relayHits = findInFiles(filesUnder(stack.relay.dataDir), secrets);
 		expect([...relayHits.keys()]).toEqual([]);

@@ -11,9 +11,24 @@ import {
 	appendMessage,
 	markMemberRemoved,
 	MAX_MESSAGE_LENGTH,
-	readMessages,
 	type ConversationDoc
 } from '../model/conversation.js';
+import {
+	addResource,
+	clearMessageText,
+	deleteMessage,
+	editMessage,
+	findMessage,
+	leaveConversation,
+	markRead,
+	removeResource,
+	renameConversation,
+	setPin,
+	setReaction
+} from '../model/messageOps.js';
+import { readConversation, type ConversationRecord } from '../model/readConversation.js';
+import { mentionedIn } from '../ui/formatMessage.js';
+import { readContextOf } from './authority.js';
 import { t, tp } from '../ui/strings.js';
 import { onLocaleChange } from '../ui/locale.svelte.js';
 import { DocSync } from '../sync/DocSync.js';
@@ -29,6 +44,9 @@ import {
 	type InviteView,
 	type MessageView
 } from './types.js';
+
+/** Text stays in this form on the device only until the authorised deletion clears it. */
+const CLEAR_RETRY_MS = 2000;
 
 /**
  * One open conversation screen: derives the view from the document and the sync state, and
@@ -151,7 +169,11 @@ export class ConversationController implements ConversationHandle {
 			this.#docKey,
 			source.handle.doc() as A.Doc<unknown>
 		);
+		await this.#app.refreshAuthority(this.#docKey);
 	}
+
+	/** The last record read from the document (for the actions, which check rights on it). */
+	#record: ConversationRecord | undefined;
 
 	#recompute(): void {
 		const source = this.#app.source(this.#docKey);
@@ -165,27 +187,52 @@ export class ConversationController implements ConversationHandle {
 		const sync = source.sync;
 		const engine = runtime.engine;
 		const myHex = toHex(runtime.ctx.author.device.publicKey);
-		const members = doc.members ?? {};
 		const pending = sync?.pendingRanges() ?? this.#tabPending;
+		const authority = this.#app.authority(this.#docKey);
+		if (!authority) return;
+		const record = readConversation(doc, readContextOf(authority, myHex));
+		this.#record = record;
+		const members = record.members;
+		const nameOf = (device: string) => members[device]?.name ?? '?';
+		const isAdmin = authority.admins.has(myHex);
+		const canWrite = !this.#app.readOnly && authority.writers.has(myHex);
 
-		const messages: MessageView[] = readMessages(doc).map((message) => {
-			const writer = sync?.deviceOfActor(message.actor);
+		const messages: MessageView[] = record.messages.map((message) => {
 			const isPending = pending.some(
 				(r) => r.actor === message.actor && message.op >= r.start && message.op <= r.end
 			);
+			const mine = message.author === myHex;
 			return {
 				id: message.id,
-				authorName: members[message.author]?.name ?? '?',
-				mine: message.author === myHex,
+				authorName: nameOf(message.author),
+				mine,
 				text: message.text,
 				sentAt: message.sentAt,
 				state: this.#saving.has(message.id) ? 'saving' : isPending ? 'saved' : 'delivered',
-				authorMismatch: writer !== undefined && toHex(writer) !== message.author,
-				attachments: message.attachments.map((a) =>
-					attachmentView(a, this.#app.files, this.#docKey)
-				)
+				authorMismatch: message.authorMismatch,
+				thread: message.thread,
+				replies: message.replies,
+				editedAt: message.editedAt,
+				versions: message.versions,
+				deleted: message.deleted,
+				deletedByAdmin: message.deletedByAdmin,
+				ignoredChanges: message.ignoredOps > 0 || message.tampered,
+				reactions: message.reactions.map((r) => ({
+					emoji: r.emoji,
+					names: r.devices.map(nameOf),
+					mine: r.devices.includes(myHex)
+				})),
+				readBy: message.readBy.map(nameOf),
+				pinned: message.pinned,
+				mentionsMe: message.mentions.includes(myHex),
+				canEdit: canWrite && mine && message.editable && !message.deleted,
+				canDelete: canWrite && message.editable && !message.deleted && (mine || isAdmin),
+				attachments: message.deleted
+					? []
+					: message.attachments.map((a) => attachmentView(a, this.#app.files, this.#docKey))
 			};
 		});
+		this.#clearLingering(record, myHex, isAdmin && canWrite);
 
 		const claims = engine?.claimsFor(this.#docKey) ?? [];
 		const claimed = new Set(claims.map((claim) => claim.inviteId));
@@ -204,16 +251,20 @@ export class ConversationController implements ConversationHandle {
 		if (messages.some((m) => m.authorMismatch)) {
 			problems.push(t('problem.authorMismatch'));
 		}
+		if (record.ignoredOps > 0 || messages.some((m) => m.ignoredChanges)) {
+			problems.push(t('problem.ignoredChanges'));
+		}
+		const prefs = this.#app.prefsOf(this.#docKey);
+
 		const availability = this.#availability(doc, myHex);
 		if (availability.forged) problems.push(t('problem.availabilityForged'));
 
 		this.view = {
 			id: this.#docKey,
-			title: doc.title,
-			kind: conversationKind(doc.kind),
+			title: record.title,
 			availability: availability.list,
 			members: Object.entries(members)
-				.filter(([, member]) => member.removedAt === undefined)
+				.filter(([device, member]) => member.removedAt === undefined && !record.departed.has(device))
 				.map(([device, member]) => ({
 					id: device,
 					name: member.name,
@@ -232,7 +283,21 @@ export class ConversationController implements ConversationHandle {
 			})),
 			isAdmin: !!sync && !this.#app.readOnly && sync.isAdmin(runtime.ctx.author.device.publicKey),
 			problems,
-			removed: !!sync && sync.excludes(runtime.ctx.author.device.publicKey)
+			removed: !!sync && sync.excludes(runtime.ctx.author.device.publicKey),
+			kind: record.kind,
+			rights: {
+				post: canWrite,
+				administer: isAdmin && canWrite,
+				reactions: record.features.reactions && canWrite,
+				readReceipts: record.features.reads,
+				pins: record.features.pins && record.features.resources,
+				rename: record.features.renames
+			},
+			pinned: record.pinned,
+			resources: record.resources,
+			unread: record.unread,
+			muted: prefs.muted === true,
+			archived: prefs.archived === true
 		};
 	}
 
@@ -264,6 +329,31 @@ export class ConversationController implements ConversationHandle {
 		return { list, forged };
 	}
 
+	#clearing = new Set<string>();
+
+	/**
+	 * A deleted message can still hold text an edit wrote concurrently with the deletion. The
+	 * message's author or an administering device clears it when it sees it; the others wait
+	 * (their write would be someone else's overwrite).
+	 */
+	#clearLingering(record: ConversationRecord, myHex: string, admin: boolean): void {
+		const ids = record.messages
+			.filter((m) => m.lingering && (m.author === myHex || admin) && !this.#clearing.has(m.id))
+			.map((m) => m.id);
+		if (ids.length === 0 || this.#app.readOnly) return;
+		for (const id of ids) this.#clearing.add(id);
+		void this.#write((doc) => {
+			for (const id of ids) {
+				const message = findMessage(doc, id);
+				if (message) clearMessageText(message);
+			}
+		})
+			.catch(() => {})
+			.finally(() => {
+				setTimeout(() => ids.forEach((id) => this.#clearing.delete(id)), CLEAR_RETRY_MS);
+			});
+	}
+
 	async #loadInvites(): Promise<void> {
 		const engine = this.#app.runtime?.engine;
 		if (!engine) return;
@@ -289,41 +379,149 @@ export class ConversationController implements ConversationHandle {
 		return { sync: source.sync, engine: runtime.engine, runtime };
 	}
 
-	async send(text: string): Promise<void> {
+	/**
+	 * Applies a change to the conversation: in the leader tab through its DocSync (flushed, then
+	 * pushed), elsewhere through this tab's Repo, which the leader pushes. `saving` names a
+	 * message shown as "saving" until the change is on disk.
+	 */
+	async #write(fn: (doc: ConversationDoc) => void, saving?: string): Promise<void> {
+		const source = this.#app.source(this.#docKey);
+		const runtime = this.#app.runtime;
+		if (!source || !runtime || this.#app.readOnly) {
+			throw new Error('Tend is open in another tab; this one is read-only.');
+		}
+		if (saving) this.#saving.add(saving);
+		try {
+			if (!source.sync) {
+				const write = this.#app.writeInTab<ConversationDoc>(this.#docKey, fn);
+				this.#recompute();
+				await write;
+				return;
+			}
+			const { sync, engine } = this.#writable();
+			await sync.change<ConversationDoc>(fn);
+			this.#recompute();
+			await runtime.repo.flush([sync.localId]);
+			engine.schedulePush(sync);
+		} finally {
+			if (saving) this.#saving.delete(saving);
+			this.#schedule();
+		}
+	}
+
+	#me(): string {
+		const runtime = this.#app.runtime;
+		if (!runtime) throw new Error('Tend is not set up on this device yet');
+		return toHex(runtime.ctx.author.device.publicKey);
+	}
+
+	/** Members (device hex) whose `@name` the text contains. */
+	#mentions(text: string): string[] {
+		const members = Object.entries(this.#record?.members ?? {})
+			.filter(([device]) => !this.#record?.departed.has(device))
+			.map(([device, member]) => ({ device, name: member.name }));
+		return mentionedIn(text, members).map((m) => m.device);
+	}
+
+	#message(messageId: string) {
+		const message = this.view?.messages.find((m) => m.id === messageId);
+		if (!message) throw new Error('no such message');
+		return message;
+	}
+
+	async send(text: string, thread?: string): Promise<void> {
 		if (text.length === 0) return;
-		clearTimeout(this.#draftTimer);
-		this.#draftTimer = undefined;
-		this.#pendingDraft = '';
-		void this.#writeDraft('');
+		if (!thread) {
+			clearTimeout(this.#draftTimer);
+			this.#draftTimer = undefined;
+			this.#pendingDraft = '';
+			void this.#writeDraft('');
+		}
 		if (text.length > MAX_MESSAGE_LENGTH) {
 			throw new Error(`A message can be at most ${MAX_MESSAGE_LENGTH} characters.`);
 		}
+		if (this.view && !this.view.rights.post) throw new Error('Only administering members post here.');
+		// A reply to a reply goes to the thread's first message: threads are one level deep.
+		const root = thread ? (this.#message(thread).thread ?? thread) : undefined;
 		const id = crypto.randomUUID();
-		const source = this.#app.source(this.#docKey);
-		const runtime = this.#app.runtime;
-		if (source && !source.sync && runtime && !this.#app.readOnly) {
-			// Not the leader tab: write here; the leader pushes it.
-			const author = toHex(runtime.ctx.author.device.publicKey);
-			this.#saving.add(id);
-			const write = this.#app.writeInTab<ConversationDoc>(this.#docKey, (doc) =>
-				appendMessage(doc, { id, author, sentAt: Date.now(), text })
-			);
-			this.#recompute();
-			await write.finally(() => this.#saving.delete(id));
-			this.#schedule();
-			return;
-		}
-		const { sync, engine } = this.#writable();
-		const author = toHex(runtime!.ctx.author.device.publicKey);
-		this.#saving.add(id);
-		await sync.change<ConversationDoc>((doc) =>
-			appendMessage(doc, { id, author, sentAt: Date.now(), text })
+		const author = this.#me();
+		const mentions = this.#mentions(text);
+		await this.#write(
+			(doc) => appendMessage(doc, { id, author, sentAt: Date.now(), text, thread: root, mentions }),
+			id
 		);
-		this.#recompute();
-		await runtime!.repo.flush([sync.localId]);
-		this.#saving.delete(id);
-		this.#recompute();
-		engine.schedulePush(sync);
+	}
+
+	async edit(messageId: string, text: string): Promise<void> {
+		if (!this.#message(messageId).canEdit) throw new Error('Only the author edits a message.');
+		const mentions = this.#mentions(text);
+		await this.#write((doc) => editMessage(doc, messageId, { text, at: Date.now(), mentions }));
+	}
+
+	async remove(messageId: string): Promise<void> {
+		if (!this.#message(messageId).canDelete) throw new Error('This message cannot be deleted here.');
+		await this.#write((doc) => deleteMessage(doc, messageId, Date.now()));
+	}
+
+	async react(messageId: string, emoji: string): Promise<void> {
+		const message = this.#message(messageId);
+		if (!this.view?.rights.reactions) throw new Error('Reactions are not available here.');
+		const on = !message.reactions.some((r) => r.emoji === emoji && r.mine);
+		await this.#write((doc) => setReaction(doc, messageId, emoji, on));
+	}
+
+	async setPinned(messageId: string, pinned: boolean): Promise<void> {
+		if (!this.view?.rights.administer) throw new Error('Only administering members pin.');
+		await this.#write((doc) => setPin(doc, messageId, pinned, Date.now()));
+	}
+
+	async rename(title: string): Promise<void> {
+		if (!this.view?.rights.administer) throw new Error('Only administering members rename.');
+		await this.#write((doc) => renameConversation(doc, title, Date.now()));
+	}
+
+	async addResource(title: string, url: string): Promise<void> {
+		if (!this.view?.rights.administer) throw new Error('Only administering members pin.');
+		const id = crypto.randomUUID();
+		await this.#write((doc) => addResource(doc, { id, title, url, at: Date.now() }));
+	}
+
+	async removeResource(resourceId: string): Promise<void> {
+		if (!this.view?.rights.administer) throw new Error('Only administering members pin.');
+		await this.#write((doc) => removeResource(doc, resourceId, Date.now()));
+	}
+
+	#marking = false;
+
+	async markRead(): Promise<void> {
+		const record = this.#record;
+		if (!record?.features.reads || this.#marking || this.#app.readOnly) return;
+		const me = this.#me();
+		const newest = record.messages[record.messages.length - 1];
+		if (!newest || (record.readIndex.get(me) ?? -1) >= newest.index) return;
+		// Writers only: in announcements, readers' markers belong in the sibling document.
+		if (!this.#app.authority(this.#docKey)?.writers.has(me)) return;
+		this.#marking = true;
+		try {
+			await this.#write((doc) => markRead(doc, me, me, newest.id, Date.now()));
+		} finally {
+			this.#marking = false;
+		}
+	}
+
+	async setMuted(muted: boolean): Promise<void> {
+		await this.#app.setPrefs(this.#docKey, { muted });
+	}
+
+	async setArchived(archived: boolean): Promise<void> {
+		await this.#app.setPrefs(this.#docKey, { archived });
+	}
+
+	async leave(): Promise<void> {
+		if (this.#record?.features.departures && this.view?.rights.post) {
+			await this.#write((doc) => leaveConversation(doc, Date.now()));
+		}
+		await this.#app.setPrefs(this.#docKey, { left: true });
 	}
 
 	get canAttach(): boolean {

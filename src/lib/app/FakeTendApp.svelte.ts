@@ -8,6 +8,7 @@ import {
 	demoConversations,
 	demoMe,
 	fakeId,
+	fakeMessage,
 	randomCode,
 	type FakeConversation
 } from './fakeSeed.js';
@@ -26,6 +27,7 @@ import type {
 	BoardSummary,
 	ConnectionState,
 	ConversationHandle,
+	ConversationKind,
 	ConversationSummary,
 	ConversationView,
 	InviteView,
@@ -145,6 +147,7 @@ export class FakeTendApp implements TendApp {
 	get quickReplies(): QuickReply[] {
 		return this.#savedQuickReplies ?? defaultQuickReplies();
 	}
+	notifications = $state<NotificationPermission | 'unsupported'>('default');
 
 	readonly vault: FakeVault = new FakeVault({
 		setPhase: (phase) => {
@@ -159,7 +162,7 @@ export class FakeTendApp implements TendApp {
 	store = $state<FakeConversation[]>([]);
 
 	conversations: ConversationSummary[] = $derived(
-		this.store.map((c) => this.#summarise(c)).sort((a, b) => b.updatedAt - a.updatedAt)
+		this.store.filter((c) => !c.left).map((c) => this.#summarise(c)).sort((a, b) => b.updatedAt - a.updatedAt)
 	);
 
 	/** Boards: real Automerge documents in memory (see FakeBoards). */
@@ -206,12 +209,13 @@ export class FakeTendApp implements TendApp {
 		this.phase = 'ready';
 	}
 
-	async createConversation(title: string): Promise<string> {
+	async createConversation(title: string, kind: ConversationKind = 'direct'): Promise<string> {
 		await this.#wait();
 		const me = this.#requireMe();
 		const id = fakeId('c');
 		this.store.push({
 			id,
+			kind,
 			title: title.trim(),
 			createdAt: Date.now(),
 			isAdmin: true,
@@ -266,6 +270,10 @@ export class FakeTendApp implements TendApp {
 
 	openJoin(fragment: string): JoinHandle {
 		return new FakeJoinHandle(this, fragment);
+	}
+
+	async requestNotifications(): Promise<void> {
+		this.notifications = 'granted';
 	}
 
 	async cancelJoin(inviteId: string): Promise<void> {
@@ -382,15 +390,19 @@ export class FakeTendApp implements TendApp {
 
 	/** A message from another member arrives. */
 	receiveMessage(conversationId: string, authorName: string, text: string): void {
-		this.find(conversationId)?.messages.push({
-			id: fakeId('m'),
-			authorName,
-			mine: false,
-			text,
-			sentAt: Date.now(),
-			state: 'delivered',
-			authorMismatch: false
-		});
+		const me = this.me?.name ?? '';
+		this.find(conversationId)?.messages.push(
+			fakeMessage({
+				id: fakeId('m'),
+				authorName,
+				mine: false,
+				text,
+				sentAt: Date.now(),
+				state: 'delivered',
+				canDelete: this.find(conversationId)?.isAdmin ?? false,
+				mentionsMe: me !== '' && text.toLowerCase().includes(`@${me.toLowerCase()}`)
+			})
+		);
 	}
 
 	/** Puts the app into the `failed` phase. */
@@ -405,22 +417,22 @@ export class FakeTendApp implements TendApp {
 
 	// Used by the handles ---------------------------------------------------------------------
 
-	async send(conversationId: string, text: string): Promise<void> {
+	async send(conversationId: string, text: string, thread?: string): Promise<void> {
 		const me = this.#requireMe();
 		const c = this.find(conversationId);
 		if (!c) throw new Error(`unknown conversation ${conversationId}`);
 		if (this.readOnly) throw new Error('this tab is read-only');
 
 		const id = fakeId('m');
-		c.messages.push({
-			id,
-			authorName: me.name,
-			mine: true,
-			text,
-			sentAt: Date.now(),
-			state: 'saving',
-			authorMismatch: false
-		});
+		const root = thread ? (c.messages.find((m) => m.id === thread)?.thread ?? thread) : undefined;
+		c.messages.push(
+			fakeMessage({ id, authorName: me.name, mine: true, text, sentAt: Date.now(), state: 'saving', thread: root })
+		);
+		if (root) {
+			const first = c.messages.find((m) => m.id === root);
+			if (first) first.replies++;
+		}
+		c.seen = c.messages.length;
 		this.later(this.latency / 2, () => {
 			this.#setState(id, 'saved');
 			if (this.connection === 'online') this.later(this.latency * 2, () => this.#deliver(id));
@@ -549,7 +561,8 @@ export class FakeTendApp implements TendApp {
 	}
 
 	#summarise(c: FakeConversation): ConversationSummary {
-		const last = c.messages.at(-1);
+		const last = c.messages.findLast((m) => !m.deleted);
+		const unread = c.messages.slice(c.seen ?? 0).filter((m) => !m.mine && !m.deleted);
 		return {
 			id: c.id,
 			title: c.title,
@@ -561,7 +574,12 @@ export class FakeTendApp implements TendApp {
 				mine: last.mine
 			},
 			updatedAt: last?.sentAt ?? c.createdAt,
-			pendingRequests: c.isAdmin ? c.requests.length : 0
+			pendingRequests: c.isAdmin ? c.requests.length : 0,
+			kind: c.kind ?? 'direct',
+			unread: unread.length,
+			unreadMentions: unread.filter((m) => m.mentionsMe).length,
+			muted: c.muted === true,
+			archived: c.archived === true
 		};
 	}
 
@@ -628,7 +646,20 @@ class FakeConversationHandle implements ConversationHandle {
 			invites: c.isAdmin ? c.invites : [],
 			isAdmin: c.isAdmin,
 			problems: c.problems,
-			removed: false
+			removed: false,
+			rights: {
+				post: c.kind !== 'announcements' || c.isAdmin,
+				administer: c.isAdmin,
+				reactions: true,
+				readReceipts: true,
+				pins: true,
+				rename: true
+			},
+			pinned: c.messages.filter((m) => m.pinned).map((m) => m.id),
+			resources: c.resources ?? [],
+			unread: c.messages.slice(c.seen ?? 0).filter((m) => !m.mine && !m.deleted).length,
+			muted: c.muted === true,
+			archived: c.archived === true
 		};
 	});
 
@@ -638,8 +669,90 @@ class FakeConversationHandle implements ConversationHandle {
 		app.later(app.latency, () => (this.#loaded = true));
 	}
 
-	send(text: string): Promise<void> {
-		return this.#app.send(this.#id, text);
+	send(text: string, thread?: string): Promise<void> {
+		return this.#app.send(this.#id, text, thread);
+	}
+
+	#conversation() {
+		const c = this.#app.find(this.#id);
+		if (!c) throw new Error(`unknown conversation ${this.#id}`);
+		return c;
+	}
+
+	#messageOf(messageId: string) {
+		const message = this.#conversation().messages.find((m) => m.id === messageId);
+		if (!message) throw new Error('no such message');
+		return message;
+	}
+
+	async edit(messageId: string, text: string): Promise<void> {
+		const message = this.#messageOf(messageId);
+		if (!message.canEdit || message.deleted) throw new Error('Only the author edits a message.');
+		message.versions.push({ text: message.text, at: message.editedAt ?? message.sentAt });
+		message.text = text;
+		message.editedAt = Date.now();
+	}
+
+	async remove(messageId: string): Promise<void> {
+		const message = this.#messageOf(messageId);
+		if (!message.canDelete) throw new Error('This message cannot be deleted here.');
+		Object.assign(message, { deleted: true, text: '', versions: [], reactions: [], canEdit: false, canDelete: false, pinned: false, deletedByAdmin: !message.mine });
+		const root = message.thread && this.#conversation().messages.find((m) => m.id === message.thread);
+		if (root) root.replies--;
+	}
+
+	async react(messageId: string, emoji: string): Promise<void> {
+		const me = this.#app.me?.name ?? '';
+		const message = this.#messageOf(messageId);
+		const reaction = message.reactions.find((r) => r.emoji === emoji);
+		if (reaction?.mine) {
+			reaction.mine = false;
+			reaction.names = reaction.names.filter((n) => n !== me);
+			if (reaction.names.length === 0) message.reactions = message.reactions.filter((r) => r !== reaction);
+		} else if (reaction) {
+			reaction.mine = true;
+			reaction.names.push(me);
+		} else {
+			message.reactions.push({ emoji, names: [me], mine: true });
+		}
+	}
+
+	async setPinned(messageId: string, pinned: boolean): Promise<void> {
+		if (!this.#conversation().isAdmin) throw new Error('Only administering members pin.');
+		this.#messageOf(messageId).pinned = pinned;
+	}
+
+	async rename(title: string): Promise<void> {
+		if (!this.#conversation().isAdmin) throw new Error('Only administering members rename.');
+		this.#conversation().title = title.trim();
+	}
+
+	async addResource(title: string, url: string): Promise<void> {
+		const c = this.#conversation();
+		if (!/^(https?:|mailto:)/i.test(url.trim())) throw new Error('only http, https and mailto links');
+		c.resources = [...(c.resources ?? []), { id: fakeId('r'), title: title.trim() || url, url: url.trim() }];
+	}
+
+	async removeResource(resourceId: string): Promise<void> {
+		const c = this.#conversation();
+		c.resources = (c.resources ?? []).filter((r) => r.id !== resourceId);
+	}
+
+	async markRead(): Promise<void> {
+		const c = this.#conversation();
+		if ((c.seen ?? 0) < c.messages.length) c.seen = c.messages.length;
+	}
+
+	async setMuted(muted: boolean): Promise<void> {
+		this.#conversation().muted = muted;
+	}
+
+	async setArchived(archived: boolean): Promise<void> {
+		this.#conversation().archived = archived;
+	}
+
+	async leave(): Promise<void> {
+		this.#conversation().left = true;
 	}
 
 	get canAttach(): boolean {

@@ -33,6 +33,8 @@ import { ConversationController } from './ConversationController.svelte.js';
 import { JoinController } from './JoinController.svelte.js';
 import { SearchService } from './SearchService.js';
 import { summarize } from './summaries.js';
+import { authorityOf, type Authority, type PeekedAuthority } from './authority.js';
+import { showNewMessageNotification } from './notify.js';
 import type {
 	AvailabilitySettings,
 	AppPhase,
@@ -40,6 +42,7 @@ import type {
 	BoardSummary,
 	ConnectionState,
 	ConversationHandle,
+	ConversationKind,
 	ConversationSummary,
 	JoinHandle,
 	Me,
@@ -84,7 +87,16 @@ interface DeviceRecord {
  */
 interface IndexDoc {
 	v: 1;
-	conversations: Record<string, { addedAt: number; type?: 'board' }>;
+	conversations: Record<string, ConversationPrefs & { type?: 'board' }>;
+}
+
+/** This person's choices about one conversation, kept in their (local) index document. */
+export interface ConversationPrefs {
+	addedAt: number;
+	muted?: boolean;
+	archived?: boolean;
+	/** Left: hidden from the list; the conversation records the departure. */
+	left?: boolean;
 }
 
 export interface DocSource {
@@ -165,6 +177,9 @@ export class RealTendApp implements TendApp {
 	#taskLinks = $state.raw<Map<string, TaskLink[]>>(new Map());
 	/** Index entries marked as boards (known before a joined board's first change arrives). */
 	#boardIds = new Set<string>();
+	notifications = $state<NotificationPermission | 'unsupported'>(
+		typeof Notification === 'undefined' ? 'unsupported' : Notification.permission
+	);
 
 	availability = $state.raw<AvailabilitySettings | undefined>(undefined);
 	#savedQuickReplies = $state.raw<QuickReply[] | undefined>(undefined);
@@ -449,6 +464,7 @@ export class RealTendApp implements TendApp {
 		await this.#loadBoundaries(store);
 
 		const index = await this.#indexHandle();
+		this.#readPrefs(index.doc());
 		for (const [docKey, entry] of Object.entries(index.doc().conversations ?? {})) {
 			if (entry?.type === 'board') this.#boardIds.add(docKey);
 			await this.#openSource(docKey);
@@ -472,6 +488,7 @@ export class RealTendApp implements TendApp {
 			});
 		}
 		index.on('change', ({ doc }) => {
+			this.#readPrefs(doc);
 			// In a read-only tab, conversations the leader added arrive through the index. (The
 			// leader registers its own before adding them: one DocSync per document, always.)
 			for (const [docKey, entry] of Object.entries(doc.conversations ?? {})) {
@@ -590,8 +607,11 @@ export class RealTendApp implements TendApp {
 				const localId = await DocSync.peekLocalId(runtime.store, docKey);
 				if (!localId) return;
 				const handle = await runtime.repo.find<unknown>(localId);
-				handle.on('change', () => this.#refreshSummaries());
+				handle.on('change', () => {
+					void this.refreshAuthority(docKey).then(() => this.#refreshSummaries());
+				});
 				this.#sources.set(docKey, { handle });
+				await this.refreshAuthority(docKey);
 			}
 		} catch {
 			// A document whose state can't be read is skipped; the others still open.
@@ -677,12 +697,13 @@ export class RealTendApp implements TendApp {
 
 	// ----- Conversations --------------------------------------------------------------------
 
-	async createConversation(title: string): Promise<string> {
+	async createConversation(title: string, kind: ConversationKind = 'direct'): Promise<string> {
 		const runtime = this.#require();
 		const engine = runtime.engine;
 		if (!engine) throw new Error('Tend is open in another tab; this one is read-only');
 		const sync = await createConversation(runtime.ctx, {
 			title,
+			kind,
 			creatorName: runtime.device.name
 		});
 		this.#sources.set(sync.docKey, syncSource(sync));
@@ -928,6 +949,9 @@ export class RealTendApp implements TendApp {
 	#summaryTimer: ReturnType<typeof setTimeout> | undefined;
 	/** Board summaries by document, kept while the document's heads don't change. */
 	#boardCache = new Map<string, { key: string } & ReturnType<typeof summarizeBoard>>();
+	/** Unread count per conversation at the last refresh: a rise while hidden notifies. */
+	#lastUnread = new Map<string, number>();
+	#prefs: Record<string, ConversationPrefs> = {};
 
 	#refreshSummaries(): void {
 		if (this.#summaryTimer) return;
@@ -959,14 +983,110 @@ export class RealTendApp implements TendApp {
 				}
 				// A joined board shows nothing until its first change arrives.
 				if (this.#boardIds.has(docKey)) continue;
-				const summary = summarize(docKey, doc as A.Doc<ConversationDoc> | undefined, me, pending);
+				if (this.prefsOf(docKey).left) continue;
+				const authority = this.authority(docKey);
+				if (!authority) continue;
+				const summary = summarize({
+					docKey,
+					doc: doc as A.Doc<ConversationDoc> | undefined,
+					me,
+					authority,
+					pendingRequests: pending,
+					prefs: this.prefsOf(docKey)
+				});
 				if (summary) conversations.push(summary);
 			}
-			this.conversations = conversations.sort((a, b) => b.updatedAt - a.updatedAt);
+			conversations.sort((a, b) => b.updatedAt - a.updatedAt);
+			this.#notifyIfNew(conversations);
+			this.conversations = conversations;
 			this.boards = boards.sort((a, b) => b.updatedAt - a.updatedAt);
 			this.dueToday = boards.reduce((sum, b) => sum + b.dueToday, 0);
 			this.#taskLinks = links;
 		}, 30);
+	}
+
+	/**
+	 * Shows "New message in Tend" when a conversation's unread count rises while the app is in
+	 * the background: never its content, author or title. Only the leader tab notifies, so one
+	 * device shows one notification.
+	 */
+	#notifyIfNew(summaries: ConversationSummary[]): void {
+		let rose = false;
+		for (const summary of summaries) {
+			const before = this.#lastUnread.get(summary.id);
+			if (before !== undefined && summary.unread > before && !summary.muted) rose = true;
+			this.#lastUnread.set(summary.id, summary.unread);
+		}
+		const hidden = typeof document !== 'undefined' && document.visibilityState === 'hidden';
+		if (rose && hidden && this.leader && this.notifications === 'granted') {
+			void showNewMessageNotification();
+		}
+	}
+
+	async requestNotifications(): Promise<void> {
+		if (typeof Notification === 'undefined') {
+			this.notifications = 'unsupported';
+			return;
+		}
+		this.notifications = await Notification.requestPermission();
+	}
+
+	// ----- Per-conversation choices and authority --------------------------------------------
+
+	prefsOf(docKey: string): ConversationPrefs {
+		return this.#prefs[docKey] ?? { addedAt: 0 };
+	}
+
+	/** Changes this person's choices about a conversation (muted, archived, left). */
+	async setPrefs(docKey: string, patch: Omit<Partial<ConversationPrefs>, 'addedAt'>): Promise<void> {
+		const runtime = this.#require();
+		const index = await this.#indexHandle();
+		index.change((doc) => {
+			const entry = doc.conversations[docKey];
+			if (!entry) return;
+			for (const [key, value] of Object.entries(patch)) {
+				(entry as unknown as Record<string, unknown>)[key] = value;
+			}
+		});
+		await runtime.repo.flush([index.documentId]);
+		this.#readPrefs(index.doc());
+		this.notify(docKey);
+		this.#refreshSummaries();
+	}
+
+	#readPrefs(doc: IndexDoc | undefined): void {
+		const out: Record<string, ConversationPrefs> = {};
+		for (const [docKey, entry] of Object.entries(doc?.conversations ?? {})) {
+			out[docKey] = {
+				addedAt: entry.addedAt,
+				muted: entry.muted === true,
+				archived: entry.archived === true,
+				left: entry.left === true
+			};
+		}
+		this.#prefs = out;
+	}
+
+	#peeked = new Map<string, PeekedAuthority>();
+
+	/** Who may do what in a conversation (see authority.ts); undefined if it isn't open here. */
+	authority(docKey: string): Authority | undefined {
+		const source = this.#sources.get(docKey);
+		const runtime = this.#runtime;
+		if (!source || !runtime) return undefined;
+		const me = toHex(runtime.ctx.author.device.publicKey);
+		const tabActors = [...this.#tabClaims]
+			.filter((key) => key.startsWith(`${docKey}:`))
+			.map((key) => key.slice(docKey.length + 1));
+		return authorityOf(source, me, this.#peeked.get(docKey), tabActors);
+	}
+
+	/** In a tab that isn't the leader: reloads the claims and epoch lists the leader persisted. */
+	async refreshAuthority(docKey: string): Promise<void> {
+		const runtime = this.#runtime;
+		if (!runtime || this.#sources.get(docKey)?.sync) return;
+		const peeked = await DocSync.peekAuthority(runtime.store, docKey);
+		if (peeked) this.#peeked.set(docKey, peeked);
 	}
 }
 

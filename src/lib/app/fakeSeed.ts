@@ -5,7 +5,8 @@ import type {
 	MemberView,
 	Me,
 	MessageView,
-	TherapistAvailability
+	TherapistAvailability,
+	PinnedResource
 } from './types.js';
 
 /**
@@ -28,6 +29,34 @@ export interface FakeConversation {
 	kind?: ConversationKind;
 	/** Office hours the other side published. */
 	availability?: TherapistAvailability[];
+	resources?: PinnedResource[];
+	/** How many messages this person has seen (the fake's read marker). */
+	seen?: number;
+	muted?: boolean;
+	archived?: boolean;
+	left?: boolean;
+}
+
+/** A message as the fake keeps it: every field of the view, with the usual defaults. */
+export function fakeMessage(
+	fields: Pick<MessageView, 'id' | 'authorName' | 'mine' | 'text' | 'sentAt' | 'state'> &
+		Partial<MessageView>
+): MessageView {
+	return {
+		authorMismatch: false,
+		replies: 0,
+		versions: [],
+		deleted: false,
+		deletedByAdmin: false,
+		ignoredChanges: false,
+		reactions: [],
+		readBy: [],
+		pinned: false,
+		mentionsMe: false,
+		canEdit: fields.mine,
+		canDelete: true,
+		...fields
+	};
 }
 
 export const demoMe: Me = { name: 'Dr. Maria Lopez', deviceFingerprint: 'a1b2 c3d4' };
@@ -57,16 +86,7 @@ function message(
 	sentAt: number,
 	extra: Partial<MessageView> = {}
 ): MessageView {
-	return {
-		id: fakeId('m'),
-		authorName,
-		mine,
-		text,
-		sentAt,
-		state: 'delivered',
-		authorMismatch: false,
-		...extra
-	};
+	return fakeMessage({ id: fakeId('m'), authorName, mine, text, sentAt, state: 'delivered', ...extra });
 }
 
 function longText(): string {

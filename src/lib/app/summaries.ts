@@ -1,5 +1,8 @@
 import type * as A from '@automerge/automerge';
-import { readMessages, type ConversationDoc } from '../model/conversation.js';
+import type { ConversationDoc } from '../model/conversation.js';
+import { readConversation } from '../model/readConversation.js';
+import { readContextOf, type Authority } from './authority.js';
+import type { ConversationPrefs } from './TendApp.svelte.js';
 import type { ConversationSummary } from './types.js';
 import { t } from '../ui/strings.js';
 
@@ -10,30 +13,41 @@ function attachmentLabel(kind: string | undefined): string {
 	return kind ? t('attachment.file') : '';
 }
 
+export interface SummarizeParams {
+	docKey: string;
+	doc: A.Doc<ConversationDoc> | undefined;
+	/** This device's key in hex. */
+	me: string;
+	authority: Authority;
+	pendingRequests: number;
+	prefs: ConversationPrefs;
+}
+
 /** The conversation list's line for one document; undefined until its first change arrived. */
-export function summarize(
-	docKey: string,
-	doc: A.Doc<ConversationDoc> | undefined,
-	myHex: string,
-	pendingRequests: number
-): ConversationSummary | undefined {
+export function summarize(params: SummarizeParams): ConversationSummary | undefined {
+	const { docKey, doc, me, authority } = params;
 	if (!doc || typeof doc.title !== 'string') return undefined;
-	const members = doc.members ?? {};
-	const messages = readMessages(doc);
-	const last = messages[messages.length - 1];
+	const record = readConversation(doc, readContextOf(authority, me));
+	const members = record.members;
+	const last = record.messages.findLast((m) => !m.deleted);
 	return {
 		id: docKey,
-		title: doc.title,
+		title: record.title,
 		memberNames: Object.entries(members)
-			.filter(([device]) => device !== myHex)
+			.filter(([device]) => device !== me && !record.departed.has(device))
 			.map(([, member]) => member.name),
 		lastMessage: last && {
 			text: last.text.slice(0, 200) || attachmentLabel(last.attachments[0]?.kind),
 			sentAt: last.sentAt,
 			authorName: members[last.author]?.name ?? '',
-			mine: last.author === myHex
+			mine: last.author === me
 		},
 		updatedAt: last?.sentAt ?? doc.createdAt ?? 0,
-		pendingRequests
+		pendingRequests: params.pendingRequests,
+		kind: record.kind,
+		unread: record.unread,
+		unreadMentions: record.unreadMentions,
+		muted: params.prefs.muted === true,
+		archived: params.prefs.archived === true
 	};
 }

@@ -37,6 +37,45 @@ export interface ConversationSummary {
 	updatedAt: number;
 	/** People waiting to be let in (the admin's device shows a badge). */
 	pendingRequests: number;
+	kind: ConversationKind;
+	/** Messages by others this person's devices haven't shown yet. */
+	unread: number;
+	/** Of those, the ones that mention this person. */
+	unreadMentions: number;
+	/** No system notifications for it (this device's choice). */
+	muted: boolean;
+	/** Moved out of the main list (this device's choice). */
+	archived: boolean;
+}
+
+export type ConversationKind = 'direct' | 'group' | 'announcements';
+
+export interface ReactionView {
+	emoji: string;
+	/** Names of who reacted, in the order they did. */
+	names: string[];
+	/** This person reacted with it (pressing it again takes it back). */
+	mine: boolean;
+}
+
+export interface PinnedResource {
+	id: string;
+	title: string;
+	/** Always http(s) or mailto. */
+	url: string;
+}
+
+/** What this device may do in a conversation, from the epoch chain (rule 7). */
+export interface ConversationRights {
+	/** Write messages (announcements: only administering devices). */
+	post: boolean;
+	/** Pin messages and links, rename, delete others' messages. */
+	administer: boolean;
+	/** The conversation-level operations exist (not a first-format conversation). */
+	reactions: boolean;
+	readReceipts: boolean;
+	pins: boolean;
+	rename: boolean;
 }
 
 export interface MessageView {
@@ -50,6 +89,30 @@ export interface MessageView {
 	authorMismatch: boolean;
 	/** Files sent with the message (none when absent). */
 	attachments?: AttachmentView[];
+	/** Id of the thread's first message, for a reply in a thread. */
+	thread?: string;
+	/** Replies in this message's thread. */
+	replies: number;
+	/** When the shown version was written, if the author edited it. */
+	editedAt?: number;
+	/** Earlier versions, oldest (as sent) first; empty unless edited. */
+	versions: { text: string; at: number }[];
+	/** Deleted for everyone: the text is gone. */
+	deleted: boolean;
+	/** Deleted by an administering member, not its author. */
+	deletedByAdmin: boolean;
+	/** Someone tried to edit or delete it without the right; their change is not shown. */
+	ignoredChanges: boolean;
+	reactions: ReactionView[];
+	/** Names of members whose devices have shown this message (author aside). */
+	readBy: string[];
+	pinned: boolean;
+	/** The message mentions this person. */
+	mentionsMe: boolean;
+	/** This person may edit it (their own message, in the current format). */
+	canEdit: boolean;
+	/** This person may delete it for everyone (their own, or as an administering member). */
+	canDelete: boolean;
 }
 
 export type AttachmentKind = 'file' | 'image' | 'voice';
@@ -154,8 +217,6 @@ export interface QuickReply {
 	body: string;
 }
 
-export type ConversationKind = 'direct' | 'group' | 'announcements';
-
 export interface ConversationView {
 	id: string;
 	title: string;
@@ -180,6 +241,13 @@ export interface ConversationView {
 	 * already had stays readable here; nothing new arrives and it can't write.
 	 */
 	removed: boolean;
+	rights: ConversationRights;
+	/** Pinned messages' ids, oldest pin first. */
+	pinned: string[];
+	resources: PinnedResource[];
+	unread: number;
+	muted: boolean;
+	archived: boolean;
 }
 
 export interface ConversationHandle {
@@ -191,7 +259,8 @@ export interface ConversationHandle {
 	readonly draft: string;
 	/** Keeps the unsent text (debounced); '' forgets it. */
 	saveDraft(text: string): void;
-	send(text: string): Promise<void>;
+	/** Sends a message; with `thread`, as a reply in that message's thread. */
+	send(text: string, thread?: string): Promise<void>;
 	/** Files can be sent from this tab (the tab that talks to the relay). */
 	readonly canAttach: boolean;
 	/**
@@ -207,6 +276,22 @@ export interface ConversationHandle {
 	 * Rejects with an `Error` whose message is an {@link AttachmentStatus}.
 	 */
 	openAttachment(id: string): Promise<Blob>;
+	/** Adds a new version of one of this person's messages. */
+	edit(messageId: string, text: string): Promise<void>;
+	/** Deletes a message for everyone. */
+	remove(messageId: string): Promise<void>;
+	/** Turns this person's reaction with `emoji` on or off. */
+	react(messageId: string, emoji: string): Promise<void>;
+	setPinned(messageId: string, pinned: boolean): Promise<void>;
+	rename(title: string): Promise<void>;
+	addResource(title: string, url: string): Promise<void>;
+	removeResource(resourceId: string): Promise<void>;
+	/** Moves this device's read marker to the newest message (only ever forward). */
+	markRead(): Promise<void>;
+	setMuted(muted: boolean): Promise<void>;
+	setArchived(archived: boolean): Promise<void>;
+	/** Leaves: tells the others, and removes the conversation from this device's list. */
+	leave(): Promise<void>;
 	createInvite(): Promise<InviteView>;
 	revokeInvite(inviteId: string): Promise<void>;
 	admit(inviteId: string): Promise<void>;
@@ -494,7 +579,6 @@ export interface TendApp {
 	readonly pendingJoins: PendingJoinView[];
 
 	createProfile(name: string): Promise<void>;
-	createConversation(title: string): Promise<string>;
 	/** Task boards this device holds, newest first. */
 	readonly boards: BoardSummary[];
 	/** Open cards due today or earlier on all boards, for the local reminder. */
@@ -510,6 +594,11 @@ export interface TendApp {
 	}): Promise<string>;
 	/** Tasks made from messages of a conversation, from the boards this device holds. */
 	tasksFor(conversationId: string): TaskLink[];
+	/** System notifications: 'unsupported' where the browser has none. */
+	readonly notifications: NotificationPermission | 'unsupported';
+	createConversation(title: string, kind?: ConversationKind): Promise<string>;
+	/** Asks for permission to notify; call from a user's action (a button press). */
+	requestNotifications(): Promise<void>;
 	openConversation(id: string): ConversationHandle;
 	/** `fragment` is the part of the invite link after `#`. */
 	openJoin(fragment: string): JoinHandle;

@@ -92,6 +92,10 @@ export function deleteMessage(doc: ConversationDoc, id: string, at: number): voi
 export function clearMessageText(message: Message): void {
 	if (str(message.text) !== '') message.text = new A.ImmutableString('');
 	if (Array.isArray(message.mentions) && message.mentions.length > 0) message.mentions.splice(0);
+	// The file keys and names go too; the encrypted files stay at the relay until it expires them.
+	if (Array.isArray(message.attachments) && message.attachments.length > 0) {
+		message.attachments.splice(0);
+	}
 	for (const edit of message.edits ?? []) {
 		if (str(edit.text) !== '') edit.text = new A.ImmutableString('');
 		if (Array.isArray(edit.mentions) && edit.mentions.length > 0) edit.mentions.splice(0);

@@ -6,6 +6,8 @@ import type {
 	Message,
 	ReadMark
 } from './conversation.js';
+import { readAttachments } from './attachment.js';
+import type { AttachmentInput } from './attachment.js';
 import { isReactionEmoji, safeUrl, str } from './messageOps.js';
 
 /**
@@ -49,6 +51,8 @@ export interface MessageRecord {
 	text: string;
 	/** Devices (hex) mentioned in the current version. */
 	mentions: string[];
+	/** Files sent with the message (none once it is deleted). */
+	attachments: AttachmentInput[];
 	/** Earlier versions, oldest (as sent) first; empty unless edited. */
 	versions: { text: string; at: number }[];
 	/** When the current version was written, if the message was edited. */
@@ -305,6 +309,7 @@ function readMessage(raw: Message, index: number, ctx: ReadContext): MessageReco
 		sentAt: num(raw.sentAt),
 		text: str(raw.text),
 		mentions: list(raw.mentions).map(str),
+		attachments: readAttachments(raw.attachments),
 		versions: [],
 		deleted: false,
 		deletedByAdmin: false,
@@ -346,9 +351,11 @@ function readMessage(raw: Message, index: number, ctx: ReadContext): MessageReco
 	}
 
 	if (record.deleted) {
-		record.lingering = versions.some((v) => v.text !== '' || v.mentions.length > 0);
+		record.lingering =
+			versions.some((v) => v.text !== '' || v.mentions.length > 0) || record.attachments.length > 0;
 		record.text = '';
 		record.mentions = [];
+		record.attachments = [];
 		return record;
 	}
 	const current = versions[versions.length - 1];
@@ -358,7 +365,8 @@ function readMessage(raw: Message, index: number, ctx: ReadContext): MessageReco
 		record.editedAt = current.at;
 		record.versions = versions.slice(0, -1).map(({ text, at }) => ({ text, at }));
 	}
-	// Sent messages are never empty; an empty text without an allowed deletion was overwritten.
-	record.tampered = current.text === '';
+	// Sent messages are never empty (a message of files aside); an empty text without an
+	// allowed deletion was overwritten.
+	record.tampered = current.text === '' && (record.ignoredOps > 0 || record.attachments.length === 0);
 	return record;
 }

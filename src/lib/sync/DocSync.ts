@@ -344,6 +344,27 @@ export class DocSync extends EventEmitter<DocSyncEvents> {
 		return bytes ? ((decodeCbor(bytes) as DocState).localId as DocumentId) : undefined;
 	}
 
+	/**
+	 * What a tab that isn't the leader needs to decide who may do what (rules 7 and 12): the
+	 * actor claims and the newest epoch's admin and writer lists, from what the leader persisted.
+	 */
+	static async peekAuthority(
+		store: SealedStore,
+		docKey: string
+	): Promise<
+		{ actors: Record<string, Uint8Array>; admins: Uint8Array[]; writers: Uint8Array[] } | undefined
+	> {
+		const bytes = await store.load(stateKey(docKey));
+		if (!bytes) return undefined;
+		const state = decodeCbor(bytes) as DocState;
+		const genesis = verifyGenesis(state.chain[0]);
+		if (!genesis.ok) return undefined;
+		const verified = verifyChain(genesis.value.doc, state.chain);
+		if (!verified.ok) return undefined;
+		const head = verified.value[verified.value.length - 1];
+		return { actors: state.actors, admins: head.admins, writers: head.writers };
+	}
+
 	// ----- Local changes --------------------------------------------------------------------
 
 	/**

@@ -104,7 +104,7 @@ function run(ops: Op[], onStep?: (replicas: Doc[]) => void): Doc[] {
 	return replicas;
 }
 
-function mergeAll(replicas: Doc[], order: number[]): Doc {
+function mergeAll(replicas: Doc[], order: readonly number[]): Doc {
 	let out = A.clone(replicas[order[0]]);
 	for (const i of order.slice(1)) out = A.merge(out, replicas[i]);
 	return out;

@@ -61,7 +61,7 @@ function pluralCategories(locale: Locale): string[] {
 }
 
 /** Messages that are the same in every language: a brand name and pure punctuation. */
-const SAME_EVERYWHERE = new Set<StringKey>(['app.name', 'home.previewOther']);
+const SAME_EVERYWHERE = new Set<StringKey>(['app.name', 'home.previewOther', 'home.mentions']);
 
 describe('string tables', () => {
 	it('gives every language exactly the English keys', () => {

@@ -1,0 +1,54 @@
+import * as A from '@automerge/automerge';
+import { toHex } from '../protocol/bytes.js';
+import type { ReadContext } from '../model/readConversation.js';
+import type { DocSource } from './TendApp.svelte.js';
+
+/**
+ * Who is who in one conversation, for deciding at display time who may do what (rules 7 and
+ * 12): actor → device from the actor claims, and the newest epoch's administering and writing
+ * devices. The leader tab reads it from its DocSync; another tab from what the leader persisted
+ * (`DocSync.peekAuthority`) plus the actors it claimed itself.
+ */
+export interface Authority {
+	deviceOf(actor: string): string | undefined;
+	admins: Set<string>;
+	writers: Set<string>;
+}
+
+/** What a tab that isn't the leader loaded from the leader's persisted state. */
+export interface PeekedAuthority {
+	actors: Record<string, Uint8Array>;
+	admins: Uint8Array[];
+	writers: Uint8Array[];
+}
+
+export function authorityOf(
+	source: DocSource,
+	myHex: string,
+	peeked: PeekedAuthority | undefined,
+	tabActors: Iterable<string>
+): Authority {
+	const sync = source.sync;
+	if (sync) {
+		return {
+			deviceOf: (actor) => {
+				const device = sync.deviceOfActor(actor);
+				return device ? toHex(device) : undefined;
+			},
+			admins: new Set(sync.head.admins.map(toHex)),
+			writers: new Set(sync.head.writers.map(toHex))
+		};
+	}
+	const own = new Set(tabActors);
+	if (source.handle.isReady()) own.add(A.getActorId(source.handle.doc() as A.Doc<unknown>));
+	const actors = peeked?.actors ?? {};
+	return {
+		deviceOf: (actor) => (own.has(actor) ? myHex : actors[actor] ? toHex(actors[actor]) : undefined),
+		admins: new Set((peeked?.admins ?? []).map(toHex)),
+		writers: new Set((peeked?.writers ?? []).map(toHex))
+	};
+}
+
+export function readContextOf(authority: Authority, me: string): ReadContext {
+	return { me, deviceOf: authority.deviceOf, isAdmin: (device) => authority.admins.has(device) };
+}
