@@ -1,5 +1,6 @@
 import * as A from '@automerge/automerge';
 import { readMessages, type ConversationDoc } from '../model/conversation.js';
+import { readConversation, type ReadContext } from '../model/readConversation.js';
 import { MessageIndex, type IndexedMessage } from '../search/MessageIndex.js';
 import type { SearchPerson, SearchRequest, SearchResultsView } from './types.js';
 
@@ -9,6 +10,11 @@ export interface SearchSource {
 	/** The current document, or undefined while it isn't loaded. */
 	doc(conversationId: string): A.Doc<ConversationDoc> | undefined;
 	myId(): string;
+	/**
+	 * Who may do what in a conversation (`authority.ts`); with it, the index holds each
+	 * message's current version and leaves deleted ones out.
+	 */
+	readContext?(conversationId: string): ReadContext | undefined;
 }
 
 /**
@@ -38,7 +44,7 @@ export class SearchService {
 			if (!doc) continue;
 			const heads = A.getHeads(doc).join(',');
 			if (this.#heads.get(id) === heads) continue;
-			this.#index.syncConversation(id, indexedMessages(id, doc));
+			this.#index.syncConversation(id, indexedMessages(id, doc, this.#source.readContext?.(id)));
 			this.#heads.set(id, heads);
 		}
 		return this.#index;
@@ -89,7 +95,21 @@ export class SearchService {
  * The messages of one conversation as the index takes them. A message the model marks deleted
  * (`deleted: true`, once deletes exist) is passed on as deleted, so it leaves the index.
  */
-export function indexedMessages(conversationId: string, doc: A.Doc<ConversationDoc>): IndexedMessage[] {
+export function indexedMessages(
+	conversationId: string,
+	doc: A.Doc<ConversationDoc>,
+	ctx?: ReadContext
+): IndexedMessage[] {
+	if (ctx) {
+		return readConversation(doc, ctx).messages.map((message) => ({
+			conversationId,
+			messageId: message.id,
+			author: message.author,
+			sentAt: message.sentAt,
+			text: message.text,
+			deleted: message.deleted
+		}));
+	}
 	return readMessages(doc).map((message) => ({
 		conversationId,
 		messageId: message.id,

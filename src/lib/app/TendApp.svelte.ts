@@ -33,7 +33,7 @@ import { ConversationController } from './ConversationController.svelte.js';
 import { JoinController } from './JoinController.svelte.js';
 import { SearchService } from './SearchService.js';
 import { summarize } from './summaries.js';
-import { authorityOf, type Authority, type PeekedAuthority } from './authority.js';
+import { authorityOf, readContextOf, type Authority, type PeekedAuthority } from './authority.js';
 import { showNewMessageNotification } from './notify.js';
 import type {
 	AvailabilitySettings,
@@ -933,7 +933,13 @@ export class RealTendApp implements TendApp {
 				const doc = handle.doc() as A.Doc<ConversationDoc>;
 				return typeof doc.title === 'string' ? doc : undefined;
 			},
-			myId: () => (this.#runtime ? toHex(this.#runtime.ctx.author.device.publicKey) : '')
+			myId: () => (this.#runtime ? toHex(this.#runtime.ctx.author.device.publicKey) : ''),
+			readContext: (id) => {
+				const authority = this.authority(id);
+				const runtime = this.#runtime;
+				if (!authority || !runtime) return undefined;
+				return readContextOf(authority, toHex(runtime.ctx.author.device.publicKey));
+			}
 		});
 	}
 
