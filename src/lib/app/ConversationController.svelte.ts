@@ -11,6 +11,7 @@ import {
 	appendMessage,
 	markMemberRemoved,
 	MAX_MESSAGE_LENGTH,
+	readMessages,
 	type ConversationDoc
 } from '../model/conversation.js';
 import {
@@ -567,9 +568,10 @@ export class ConversationController implements ConversationHandle {
 		void this.#writeDraft('');
 		const id = crypto.randomUUID();
 		const author = toHex(runtime.ctx.author.device.publicKey);
+		const mentions = this.#mentions(text);
 		this.#saving.add(id);
 		await sync.change<ConversationDoc>((doc) =>
-			appendMessage(doc, { id, author, sentAt: Date.now(), text, attachments })
+			appendMessage(doc, { id, author, sentAt: Date.now(), text, attachments, mentions })
 		);
 		this.#recompute();
 		await runtime.repo.flush([sync.localId]);
