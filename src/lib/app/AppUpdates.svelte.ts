@@ -64,13 +64,20 @@ export class AppUpdates {
 		const registration = this.#registration;
 		if (!registration || registration.installing || !navigator.onLine) return;
 
+		// "Later" pressed while this check was on its way applies to it: the next check offers
+		// the build again, this one doesn't bring the prompt straight back.
+		const laters = this.#laters;
 		try {
 			await registration.update();
 		} catch {
 			return; // Server unreachable: the next check tries again.
 		}
+		if (laters !== this.#laters) return;
 		if (registration.waiting && !this.needRefresh) await this.#showWaiting();
 	}
+
+	/** How often "Later" was chosen. */
+	#laters = 0;
 
 	/** Activates the waiting build; the page reloads into it once it controls the page. */
 	async updateNow(): Promise<void> {
@@ -79,6 +86,7 @@ export class AppUpdates {
 
 	/** Hides the prompt until the next check (or the next start of the app). */
 	later(): void {
+		this.#laters++;
 		this.needRefresh = false;
 	}
 
