@@ -1,5 +1,5 @@
 import { expect, type BrowserContext, type Locator, type Page } from '@playwright/test';
-import { openPerson, removeDir, type Stack } from './stack.js';
+import { onboard, openPerson, removeDir, type Stack } from './stack.js';
 
 /**
  * The set-up most conversation tests share: an administering person creates a conversation and
@@ -14,9 +14,7 @@ export interface Person {
 
 export async function createPerson(stack: Stack, name: string): Promise<Person> {
 	const person = await openPerson();
-	await person.page.goto(stack.appUrl);
-	await person.page.getByTestId('name-input').fill(name);
-	await person.page.getByTestId('create-profile').click();
+	await onboard(person.page, stack.appUrl, name);
 	await expect(person.page.getByTestId('new-conversation').first()).toBeVisible();
 	return { name, ...person };
 }
