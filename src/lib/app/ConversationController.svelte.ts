@@ -36,6 +36,10 @@ import {
  * flushed to IndexedDB, "saved" until the relay acknowledged the entry carrying it, then
  * "delivered".
  */
+/** "Typing" goes out at most this often while composing (ms), and clears after a pause. */
+const TYPING_EVERY_MS = 3000;
+const TYPING_IDLE_MS = 5000;
+
 export class ConversationController implements ConversationHandle {
 	view = $state.raw<ConversationView | undefined>(undefined);
 	missing = $state(false);
@@ -86,6 +90,13 @@ export class ConversationController implements ConversationHandle {
 			files.on('change', onFiles);
 			this.#unsubscribe.push(() => files.off('change', onFiles));
 		}
+		// This conversation is on screen: say so to the others every 20 s (presence).
+		const engine = this.#app.runtime?.engine;
+		engine?.setActive(this.#docKey);
+		this.#unsubscribe.push(() => {
+			if (this.#typingSentAt > 0) engine?.setTyping(this.#docKey, false);
+			engine?.setActive(undefined);
+		});
 		await this.#loadInvites();
 		await this.#loadDraft();
 		this.#recompute();
@@ -119,7 +130,30 @@ export class ConversationController implements ConversationHandle {
 		else await store.write([], [this.#draftKey()]);
 	}
 
+	/** When "typing" last went out (0: the others were told this person isn't typing). */
+	#typingSentAt = 0;
+	#typingIdle: ReturnType<typeof setTimeout> | undefined;
+
+	setTyping(composing: boolean): void {
+		const engine = this.#app.runtime?.engine;
+		if (!engine || this.#closed) return;
+		clearTimeout(this.#typingIdle);
+		if (!composing) {
+			if (this.#typingSentAt > 0) engine.setTyping(this.#docKey, false);
+			this.#typingSentAt = 0;
+			return;
+		}
+		const now = Date.now();
+		if (now - this.#typingSentAt >= TYPING_EVERY_MS) {
+			engine.setTyping(this.#docKey, true);
+			this.#typingSentAt = now;
+		}
+		// Stopped typing without leaving the box: clear it after a pause.
+		this.#typingIdle = setTimeout(() => this.setTyping(false), TYPING_IDLE_MS);
+	}
+
 	close(): void {
+		clearTimeout(this.#typingIdle);
 		// A draft typed in the last moment before leaving is still kept.
 		if (this.#draftTimer) {
 			clearTimeout(this.#draftTimer);
@@ -193,7 +227,11 @@ export class ConversationController implements ConversationHandle {
 		if (sync && sync.unverifiedCount > 0) {
 			problems.push(tp('problem.unverified', sync.unverifiedCount));
 		}
-		for (const device of sync?.withheldFrom() ?? []) {
+		const withheld = new Set([
+			...(sync?.withheldFrom() ?? []),
+			...(engine?.withheldByPresence(this.#docKey) ?? [])
+		]);
+		for (const device of withheld) {
 			const name = members[device]?.name ?? t('problem.someone');
 			problems.push(t('problem.withheld', { name }));
 		}
@@ -207,6 +245,12 @@ export class ConversationController implements ConversationHandle {
 		const availability = this.#availability(doc, myHex);
 		if (availability.forged) problems.push(t('problem.availabilityForged'));
 
+		const peers = engine?.presenceOf(this.#docKey) ?? [];
+		const online = new Set(peers.map((peer) => peer.device));
+		const typing = peers
+			.filter((peer) => peer.typing && peer.device !== myHex && members[peer.device])
+			.map((peer) => members[peer.device].name);
+
 		this.view = {
 			id: this.#docKey,
 			title: doc.title,
@@ -218,7 +262,8 @@ export class ConversationController implements ConversationHandle {
 					id: device,
 					name: member.name,
 					role: member.role === 'owner' ? ('owner' as const) : ('member' as const),
-					me: device === myHex
+					me: device === myHex,
+					online: device === myHex ? this.#app.connection === 'online' : online.has(device)
 				})),
 			messages,
 			requests: claims.map((claim) => ({
@@ -232,7 +277,8 @@ export class ConversationController implements ConversationHandle {
 			})),
 			isAdmin: !!sync && !this.#app.readOnly && sync.isAdmin(runtime.ctx.author.device.publicKey),
 			problems,
-			removed: !!sync && sync.excludes(runtime.ctx.author.device.publicKey)
+			removed: !!sync && sync.excludes(runtime.ctx.author.device.publicKey),
+			typing
 		};
 	}
 
@@ -298,6 +344,7 @@ export class ConversationController implements ConversationHandle {
 		if (text.length > MAX_MESSAGE_LENGTH) {
 			throw new Error(`A message can be at most ${MAX_MESSAGE_LENGTH} characters.`);
 		}
+		this.setTyping(false);
 		const id = crypto.randomUUID();
 		const source = this.#app.source(this.#docKey);
 		const runtime = this.#app.runtime;
@@ -332,6 +379,7 @@ export class ConversationController implements ConversationHandle {
 
 	async sendWithFiles(text: string, files: AttachmentDraft[]): Promise<void> {
 		if (files.length === 0) return this.send(text);
+		this.setTyping(false);
 		if (text.length > MAX_MESSAGE_LENGTH) throw new Error('message-too-long');
 		if (files.some((file) => file.bytes.length > MAX_ATTACHMENT_BYTES)) {
 			throw new Error('file-too-large');

@@ -157,6 +157,10 @@ export class FakeTendApp implements TendApp {
 
 	/** Conversations in creation order; deeply reactive, so handles see every change. */
 	store = $state<FakeConversation[]>([]);
+	/** Names shown as typing, per conversation (the real app gets them from presence frames). */
+	typingIn = $state<Record<string, string[]>>({});
+	/** What the open conversation last said about this person typing (for tests). */
+	typingSent: boolean | undefined;
 
 	conversations: ConversationSummary[] = $derived(
 		this.store.map((c) => this.#summarise(c)).sort((a, b) => b.updatedAt - a.updatedAt)
@@ -215,7 +219,7 @@ export class FakeTendApp implements TendApp {
 			title: title.trim(),
 			createdAt: Date.now(),
 			isAdmin: true,
-			members: [{ id: 'me', name: me.name, role: 'owner', me: true }],
+			members: [{ id: 'me', name: me.name, role: 'owner', me: true, online: true }],
 			messages: [],
 			requests: [],
 			invites: [],
@@ -509,10 +513,19 @@ export class FakeTendApp implements TendApp {
 		c.invites = c.invites.filter((i) => i.inviteId !== inviteId);
 		if (!admitted || !request) return;
 
-		c.members.push({ id: `m-${request.inviteId}`, name: request.name, role: 'member', me: false });
-		this.later(this.latency * 5, () =>
-			this.receiveMessage(conversationId, request.name, 'Hello, thank you for inviting me.')
-		);
+		c.members.push({
+			id: `m-${request.inviteId}`,
+			name: request.name,
+			role: 'member',
+			me: false,
+			online: true
+		});
+		// The new member types for a moment, then writes (as presence frames would show it).
+		this.later(this.latency * 2, () => (this.typingIn[conversationId] = [request.name]));
+		this.later(this.latency * 5, () => {
+			this.typingIn[conversationId] = [];
+			this.receiveMessage(conversationId, request.name, 'Hello, thank you for inviting me.');
+		});
 	}
 
 	/** Removes a member, as the real app does after its rotation succeeded. */
@@ -622,15 +635,20 @@ class FakeConversationHandle implements ConversationHandle {
 			title: c.title,
 			kind: c.kind ?? 'direct',
 			availability: c.availability ?? [],
-			members: c.members,
+			members: c.members.map((m) => (m.me ? { ...m, online: this.#app.connection === 'online' } : m)),
 			messages: c.messages,
 			requests: c.isAdmin ? c.requests : [],
 			invites: c.isAdmin ? c.invites : [],
 			isAdmin: c.isAdmin,
 			problems: c.problems,
-			removed: false
+			removed: false,
+			typing: this.#app.typingIn[c.id] ?? []
 		};
 	});
+
+	setTyping(composing: boolean): void {
+		this.#app.typingSent = composing;
+	}
 
 	constructor(app: FakeTendApp, id: string) {
 		this.#app = app;

@@ -429,6 +429,7 @@ export class RealTendApp implements TendApp {
 				this.#refreshSummaries();
 			});
 			engine.on('problem', (doc) => this.notify(doc));
+			engine.on('presence', (doc) => this.notify(doc));
 			engine.on('admitted', (sync, join) => void this.#admitted(sync, join));
 			engine.on('join-refused', (invite, reason) => {
 				void this.#refreshPendingJoins();

@@ -114,6 +114,8 @@ export interface MemberView {
 	name: string;
 	role: 'owner' | 'member';
 	me: boolean;
+	/** One of the member's devices sent a presence frame lately (always true for me while online). */
+	online: boolean;
 }
 
 export interface JoinRequest {
@@ -180,6 +182,8 @@ export interface ConversationView {
 	 * already had stays readable here; nothing new arrives and it can't write.
 	 */
 	removed: boolean;
+	/** Names of the other members typing right now (from their presence frames). */
+	typing: string[];
 }
 
 export interface ConversationHandle {
@@ -207,6 +211,11 @@ export interface ConversationHandle {
 	 * Rejects with an `Error` whose message is an {@link AttachmentStatus}.
 	 */
 	openAttachment(id: string): Promise<Blob>;
+	/**
+	 * Tells the others whether this person is composing: call on every edit of the text box
+	 * (true while it holds text) and on blur (false). Frames go out at most every few seconds.
+	 */
+	setTyping(composing: boolean): void;
 	createInvite(): Promise<InviteView>;
 	revokeInvite(inviteId: string): Promise<void>;
 	admit(inviteId: string): Promise<void>;

@@ -84,6 +84,10 @@ export const en = {
 	'conversation.members': 'Members',
 	'conversation.memberMe': '{name} (you)',
 	'conversation.memberOwner': '{name} (owner)',
+	'presence.online': 'online',
+	'presence.offline': 'not online',
+	'presence.typing':
+		'{count, plural, one {{names} is typing…} other {{names} are typing…}}',
 	'conversation.messages': 'Messages',
 	'conversation.empty': 'No messages yet. Say hello to start the conversation.',
 	'conversation.emptyAlone':

@@ -87,6 +87,10 @@ export const ru = {
 	'conversation.members': 'Участники',
 	'conversation.memberMe': '{name} (вы)',
 	'conversation.memberOwner': '{name} (владелец)',
+	'presence.online': 'в сети',
+	'presence.offline': 'не в сети',
+	'presence.typing':
+		'{count, plural, one {{names} печатает…} few {{names} печатают…} many {{names} печатают…} other {{names} печатают…}}',
 	'conversation.messages': 'Сообщения',
 	'conversation.empty': 'Сообщений пока нет. Поздоровайтесь, чтобы начать беседу.',
 	'conversation.emptyAlone':
