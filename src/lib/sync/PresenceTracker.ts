@@ -91,7 +91,10 @@ export class PresenceTracker {
 		const opened = openPresence(frame, sync.doc, (epoch) => sync.presenceKey(epoch));
 		if (!opened.ok) return this.#drop(state);
 		const { presence, epoch } = opened;
-		if (!sync.isMemberOf(epoch, presence.device)) return this.#drop(state);
+		// A member of the frame's epoch who was removed since (a newer epoch leaves them out)
+		// holds the old key but is no longer shown.
+		const member = sync.isMemberOf(epoch, presence.device) && sync.isMemberOf(sync.head.n, presence.device);
+		if (!member) return this.#drop(state);
 		if (equalBytes(presence.device, this.#device.publicKey)) return this.#drop(state);
 		const device = toHex(presence.device);
 		const before = state.peers.get(device);
