@@ -24,7 +24,7 @@ test.afterEach(async () => {
 
 /** The member entry for `name` in the conversation header. */
 const member = (page: Page, name: string) =>
-	page.getByTestId('member').filter({ hasText: name });
+	page.getByTestId('header-member').filter({ hasText: name });
 
 test('two people see each other online and typing, and typing clears on send and on blur', async () => {
 	const therapist = await openPerson();
