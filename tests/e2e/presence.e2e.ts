@@ -1,5 +1,5 @@
 import { expect, test, type Page } from '@playwright/test';
-import { openPerson, removeDir, startStack, type Stack } from './stack.js';
+import { onboard, openPerson, removeDir, setUpVault, startStack, type Stack } from './stack.js';
 
 /**
  * Presence between two browsers through the real relay: each sees the other online in the
@@ -31,9 +31,7 @@ test('two people see each other online and typing, and typing clears on send and
 	const client = await openPerson();
 	try {
 		const t = therapist.page;
-		await t.goto(stack.appUrl);
-		await t.getByTestId('name-input').fill(THERAPIST);
-		await t.getByTestId('create-profile').click();
+		await onboard(t, stack.appUrl, THERAPIST);
 		await t.getByTestId('new-conversation').first().click();
 		await t.getByTestId('title-input').fill(TITLE);
 		await t.getByTestId('create-conversation').click();
@@ -51,6 +49,7 @@ test('two people see each other online and typing, and typing clears on send and
 
 		const c = client.page;
 		await c.goto(link);
+		await setUpVault(c);
 		await c.getByTestId('join-name-input').fill(CLIENT);
 		await c.getByTestId('join-button').click();
 		await expect(t.getByTestId('join-request')).toContainText(CLIENT);
