@@ -5,6 +5,9 @@ import { FileError } from '../files/FileTransfers.js';
 import type { AttachmentInput } from '../model/attachment.js';
 import { fromHex, toBase64Url, toHex } from '../protocol/bytes.js';
 import { readAvailability } from '../model/availability.js';
+import { createArchiveFile, renderArchiveHtml, type ArchiveContent } from '../audit/archive.js';
+import { formatFullDateTime } from '../ui/formatTime.js';
+import { getLocale } from '../ui/locale.svelte.js';
 import { formatInviteFragment } from '../protocol/invite.js';
 import {
 	addMember,
@@ -21,6 +24,7 @@ import type { RealTendApp } from './TendApp.svelte.js';
 import { attachmentView, safeBlobType } from './attachmentViews.js';
 import {
 	MAX_ATTACHMENT_BYTES,
+	type ArchiveFiles,
 	type AttachmentDraft,
 	type ConversationHandle,
 	type ConversationKind,
@@ -527,6 +531,63 @@ export class ConversationController implements ConversationHandle {
 		this.#recompute();
 	}
 
+	/**
+	 * The conversation for the clinical record: the archive JSON signed by this device (with the
+	 * document's signed chain), and a printable HTML view with every text escaped. Recorded.
+	 */
+	async exportArchive(): Promise<ArchiveFiles> {
+		const source = this.#app.source(this.#docKey);
+		const runtime = this.#app.runtime;
+		if (!source?.handle.isReady() || !runtime) throw new Error('The conversation is not open yet.');
+		const doc = source.handle.doc() as A.Doc<ConversationDoc>;
+		const members = doc.members ?? {};
+		const at = Date.now();
+		const archive: ArchiveContent = {
+			kind: 'conversation',
+			doc: this.#docKey,
+			title: doc.title,
+			exportedAt: at,
+			exportedBy: { device: toHex(runtime.device.signPk), name: runtime.device.name },
+			members: Object.entries(members).map(([device, m]) => ({ device, name: m.name, role: m.role })),
+			messages: readMessages(doc).map((m) => ({
+				id: m.id,
+				author: m.author,
+				authorName: members[m.author]?.name ?? '?',
+				sentAt: m.sentAt,
+				text: m.text
+			}))
+		};
+		const chain = source.sync?.chainRecords() ?? [];
+		const file = createArchiveFile(
+			{ publicKey: runtime.device.signPk, privateKey: runtime.device.signSk },
+			archive,
+			chain
+		);
+		const html = renderArchiveHtml(
+			file,
+			{
+				heading: t('archive.heading'),
+				exportedAt: t('archive.exportedAt'),
+				exportedBy: t('archive.exportedBy'),
+				members: t('archive.members'),
+				messages: t('archive.messages'),
+				signature: t('archive.signature'),
+				verifyHint: t('archive.verifyHint'),
+				formatTime: formatFullDateTime
+			},
+			getLocale()
+		);
+		this.#app.audit.record(AuditKind.exported, {
+			doc: this.#docKey,
+			messages: archive.messages?.length ?? 0
+		});
+		const base = `tend-${fileSlug(doc.title)}-${new Date(at).toISOString().slice(0, 10)}`;
+		return {
+			json: { name: `${base}.json`, text: `${JSON.stringify(file, null, 1)}\n` },
+			html: { name: `${base}.html`, text: html }
+		};
+	}
+
 	async decline(inviteId: string): Promise<void> {
 		const { sync, engine } = this.#writable();
 		await engine.decline(sync, inviteId);
@@ -538,6 +599,17 @@ export class ConversationController implements ConversationHandle {
 
 function conversationKind(kind: unknown): ConversationKind {
 	return kind === 'group' || kind === 'announcements' ? kind : 'direct';
+}
+
+/** "Check-ins" → "check-ins"; only letters, digits and dashes reach a file name. */
+function fileSlug(title: string): string {
+	const slug = title
+		.normalize('NFKD')
+		.toLowerCase()
+		.replace(/[^\p{L}\p{N}]+/gu, '-')
+		.replace(/^-+|-+$/g, '')
+		.slice(0, 40);
+	return slug || 'conversation';
 }
 
 function inviteLink(invite: Uint8Array, secret: Uint8Array): string {

@@ -21,9 +21,13 @@ import {
 import type {
 	AvailabilitySettings,
 	AppPhase,
+	ArchiveFiles,
+	AuditFileCheck,
+	AuditHandle,
 	AuditLog,
 	BoardHandle,
 	BoardSummary,
+	AuditView,
 	ConnectionState,
 	ConversationHandle,
 	ConversationSummary,
@@ -110,11 +114,51 @@ export function scenarioFromUrl(href: string): FakeScenario {
 
 /** The fake's audit log: keeps events in memory, signs nothing. */
 export class FakeAuditLog implements AuditLog {
-	events: { kind: string; at: number; details: AuditDetails }[] = [];
+	events = $state<{ kind: string; at: number; details: AuditDetails }[]>([]);
 
 	record(kind: string, details: AuditDetails = {}): void {
 		this.events.push({ kind, at: Date.now(), details });
 	}
+}
+
+/** The fake's audit screen: this device's own events, nothing signed, nothing to verify. */
+class FakeAuditHandle implements AuditHandle {
+	#app: FakeTendApp;
+
+	constructor(app: FakeTendApp) {
+		this.#app = app;
+	}
+
+	view: AuditView | undefined = $derived.by(() => ({
+		owner: true,
+		problems: [],
+		records: this.#app.audit.events
+			.map((event, i) => ({
+				id: `fake:${i + 1}`,
+				at: event.at,
+				kind: event.kind,
+				device: 'a1b2c3d4'.padEnd(64, '0'),
+				deviceLabel: this.#app.me?.deviceFingerprint ?? 'a1b2 c3d4',
+				personName: this.#app.me?.name ?? '',
+				n: i + 1,
+				conversationId: typeof event.details.doc === 'string' ? event.details.doc : undefined,
+				conversationTitle:
+					typeof event.details.doc === 'string' ? this.#app.find(event.details.doc)?.title : undefined,
+				problems: []
+			}))
+			.reverse()
+	}));
+
+	async exportFile(): Promise<{ name: string; text: string }> {
+		this.#app.audit.record('audit-exported', { records: this.#app.audit.events.length });
+		return { name: 'tend-audit-demo.json', text: JSON.stringify({ format: 'demo, unsigned' }) };
+	}
+
+	checkFile(): AuditFileCheck {
+		return { readable: false, ok: false, records: 0, chains: 0, problems: [] };
+	}
+
+	close(): void {}
 }
 
 const REQUESTER_NAMES = ['Sam Rivera', 'Alex Kim', 'Jordan Lee', 'Noor Aziz'];
@@ -214,6 +258,7 @@ export class FakeTendApp implements TendApp {
 		await this.#wait();
 		const me = this.#requireMe();
 		const id = fakeId('c');
+		this.audit.record('conversation-created', { doc: id });
 		this.store.push({
 			id,
 			title: title.trim(),
@@ -266,6 +311,10 @@ export class FakeTendApp implements TendApp {
 
 	tasksFor(conversationId: string): TaskLink[] {
 		return this.fakeBoards.links.filter((link) => link.conversationId === conversationId);
+	}
+
+	openAudit(): AuditHandle {
+		return new FakeAuditHandle(this);
 	}
 
 	openJoin(fragment: string): JoinHandle {
@@ -682,6 +731,17 @@ class FakeConversationHandle implements ConversationHandle {
 
 	admit(inviteId: string): Promise<void> {
 		return this.#app.removeInvite(this.#id, inviteId, true);
+	}
+
+	async exportArchive(): Promise<ArchiveFiles> {
+		const c = this.#app.find(this.#id);
+		if (!c) throw new Error('no such conversation');
+		this.#app.audit.record('exported', { doc: c.id, messages: c.messages.length });
+		const text = JSON.stringify({ format: 'demo, unsigned', title: c.title, messages: c.messages.length });
+		return {
+			json: { name: 'tend-demo.json', text },
+			html: { name: 'tend-demo.html', text: '<!doctype html><p>Demo export</p>' }
+		};
 	}
 
 	decline(inviteId: string): Promise<void> {

@@ -29,12 +29,14 @@ import { BoardController } from './BoardController.svelte.js';
 import { isBoardDoc, localDay, summarizeBoard } from './boardView.js';
 import { SyncEngine, type PendingJoin } from '../sync/SyncEngine.js';
 import type { SocketLike } from '../sync/RelayConnection.js';
+import { AuditController } from './AuditController.svelte.js';
 import { ConversationController } from './ConversationController.svelte.js';
 import { JoinController } from './JoinController.svelte.js';
 import { SearchService } from './SearchService.js';
 import { summarize } from './summaries.js';
 import type {
 	AvailabilitySettings,
+	AuditHandle,
 	AppPhase,
 	BoardHandle,
 	BoardSummary,
@@ -771,6 +773,10 @@ export class RealTendApp implements TendApp {
 
 	openConversation(id: string): ConversationHandle {
 		return new ConversationController(this, id);
+	}
+
+	openAudit(): AuditHandle {
+		return new AuditController(this);
 	}
 
 	openJoin(fragment: string): JoinHandle {
