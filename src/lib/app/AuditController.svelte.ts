@@ -30,7 +30,12 @@ export class AuditController implements AuditHandle {
 		this.#app = app;
 		const listener = () => this.#schedule();
 		app.recorder.on('records', listener);
-		this.#stop = () => app.recorder.off('records', listener);
+		// Names and titles come from the conversations, which may load after this screen opens.
+		const stopChanges = app.onChange(listener);
+		this.#stop = () => {
+			app.recorder.off('records', listener);
+			stopChanges();
+		};
 		void app.whenStarted().then(() => this.#refresh());
 	}
 
@@ -93,11 +98,11 @@ export class AuditController implements AuditHandle {
 		const titles = new Map<string, string>();
 		const me = this.#app.runtime?.device;
 		if (me) people.set(toHex(me.signPk), me.name);
-		for (const summary of this.#app.conversations) {
-			const source = this.#app.source(summary.id);
+		for (const id of this.#app.sourceIds()) {
+			const source = this.#app.source(id);
 			if (!source?.handle.isReady()) continue;
 			const doc = source.handle.doc() as A.Doc<ConversationDoc>;
-			titles.set(summary.id, summary.title);
+			if (typeof doc.title === 'string') titles.set(id, doc.title);
 			for (const [device, member] of Object.entries(doc.members ?? {})) {
 				if (!people.has(device)) people.set(device, member.name);
 			}

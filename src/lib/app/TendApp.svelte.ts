@@ -607,6 +607,11 @@ export class RealTendApp implements TendApp {
 	#sources = new Map<string, DocSource>();
 	#opening = new Set<string>();
 
+	/** Ids of the conversations open on this device. */
+	sourceIds(): string[] {
+		return [...this.#sources.keys()];
+	}
+
 	/** The document behind a conversation id, if this device holds it. */
 	source(docKey: string): DocSource | undefined {
 		return this.#sources.get(docKey);
