@@ -554,7 +554,10 @@ export class ConversationController implements ConversationHandle {
 				author: m.author,
 				authorName: members[m.author]?.name ?? '?',
 				sentAt: m.sentAt,
-				text: m.text
+				text: m.text,
+				...(m.attachments.length > 0
+					? { attachments: m.attachments.map((a) => ({ name: a.name, size: a.size, mime: a.mime })) }
+					: {})
 			}))
 		};
 		const chain = source.sync?.chainRecords() ?? [];
