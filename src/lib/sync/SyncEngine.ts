@@ -3,7 +3,7 @@ import { EventEmitter } from 'eventemitter3';
 import { deriveAccessKey } from '../crypto/documentKeys.js';
 import { openFromSealedBox, randomBytes, type BoxKeyPair } from '../crypto/primitives.js';
 import { signAccessProof } from '../protocol/auth.js';
-import { equalBytes, fromBase64Url, toBase64Url, toHex } from '../protocol/bytes.js';
+import { equalBytes, fromBase64Url, toBase64Url } from '../protocol/bytes.js';
 import { decodeCbor, encodeCbor } from '../protocol/cbor.js';
 import { RelayError } from '../protocol/errors.js';
 import type { InviteClaim, Item, Push } from '../protocol/frames.js';
@@ -28,7 +28,6 @@ import {
 	type EnvelopeBody
 } from '../protocol/records.js';
 import type { AuditRecorder } from '../audit/AuditRecorder.js';
-import { AuditKind } from '../audit/kinds.js';
 import { AuditSync } from './AuditSync.js';
 import { DocSync, type DocProblem, type DocSyncContext } from './DocSync.js';
 import { createAddWriterRecord, createEnvelope, createRotationRecord } from './documentRecords.js';
@@ -120,8 +119,6 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
 	readonly connection: RelayConnection;
 	/** Audit trails through the relay; present when the engine was given a recorder. */
 	readonly audit: AuditSync | undefined;
-	/** Where this engine records what it does on an administrator's behalf (member removal). */
-	#recorder: AuditRecorder | undefined;
 	#ctx: DocSyncContext;
 	#box: BoxKeyPair;
 	#docs = new Map<string, DocSync>();
@@ -165,7 +162,6 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
 			}
 			this.emit('status', status);
 		});
-		this.#recorder = params.audit;
 		this.audit = params.audit
 			? new AuditSync({
 					connection: this.connection,
@@ -748,9 +744,6 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
 			this.#live.delete(sync.docKey);
 			await this.#connectDoc(sync);
 			this.emit('doc-changed', sync.docKey);
-			for (const device of remove) {
-				this.#recorder?.record(AuditKind.memberRemoved, { doc: sync.docKey, member: toHex(device) });
-			}
 			return { rotated: true, unsealed };
 		}
 		throw new Error('the rotation kept losing the race; try again');
