@@ -35,7 +35,7 @@ afterEach(async () => {
 });
 
 async function auditedDevice(url: string) {
-	const recorder = new AuditRecorder({ countersignDelay: 100 });
+	const recorder = new AuditRecorder({ countersignDelay: 100, checkpointEvery: Infinity });
 	const device = nodeDevice(url, undefined, { audit: recorder });
 	await recorder.attach({
 		store: device.ctx.store,
