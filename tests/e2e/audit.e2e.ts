@@ -9,8 +9,11 @@ import {
 	dumpIndexedDb,
 	filesUnder,
 	findInFiles,
+	onboard,
 	openPerson,
 	removeDir,
+	setUpVault,
+	unlock,
 	startStack,
 	writeControlMarker,
 	type Stack
@@ -57,9 +60,7 @@ test("a client's actions appear in the owner's audit view, verified; exports ver
 	try {
 		const t = therapist.page;
 		const c = client.page;
-		await t.goto(stack.appUrl);
-		await t.getByTestId('name-input').fill(THERAPIST);
-		await t.getByTestId('create-profile').click();
+		await onboard(t, stack.appUrl, THERAPIST);
 		await t.getByTestId('new-conversation').first().click();
 		await t.getByTestId('title-input').fill(TITLE);
 		await t.getByTestId('create-conversation').click();
@@ -68,6 +69,7 @@ test("a client's actions appear in the owner's audit view, verified; exports ver
 		const link = await readInviteLink(t);
 
 		await c.goto(link);
+		await setUpVault(c);
 		await expect(c.getByTestId('join-phase')).toHaveAttribute('data-phase', 'ready');
 		await c.getByTestId('join-name-input').fill(CLIENT);
 		await c.getByTestId('join-button').click();
@@ -107,6 +109,7 @@ test("a client's actions appear in the owner's audit view, verified; exports ver
 
 		// The therapist's audit view shows the client's records with the client's name, verified.
 		await t.goto(`${stack.appUrl}/settings/audit`);
+		await unlock(t);
 		const rows = t.getByTestId('audit-record');
 		const clientRow = (kind: string) => rows.filter({ hasText: CLIENT }).and(t.locator(`[data-kind="${kind}"]`));
 		await expect(clientRow('exported')).toHaveCount(1, { timeout: 45_000 });
