@@ -3,10 +3,10 @@ import { randomBytes } from '../src/lib/crypto/primitives.js';
 import { ErrorCodes, type ErrorCode } from '../src/lib/protocol/errors.js';
 import { encodeFrame, type ServerFrame } from '../src/lib/protocol/frames.js';
 import type { DocState } from './DocRegistry.js';
-import { DEAD_SOCKET_BYTES } from './limits.js';
+import { DEAD_SOCKET_BYTES, PRESENCE_BURST, PRESENCE_RATE_PER_SECOND } from './limits.js';
 import type { Logger } from './log.js';
 import type { Subscription } from './Subscription.js';
-import type { TokenBucket } from './TokenBucket.js';
+import { TokenBucket } from './TokenBucket.js';
 
 let nextConnectionId = 1;
 
@@ -34,6 +34,8 @@ export class Connection {
 	/** Documents opened with a valid access proof. */
 	readonly opened = new Set<DocState>();
 	readonly subs = new Map<DocState, Subscription>();
+	/** Presence frames have their own, tighter limit (limits.ts, PRESENCE_RATE_PER_SECOND). */
+	readonly presenceBucket = new TokenBucket(PRESENCE_RATE_PER_SECOND, PRESENCE_BURST);
 	/** Cleared by each heartbeat ping and set by the pong; see `HEARTBEAT_MS`. */
 	alive = true;
 	frames = 0;

@@ -10,6 +10,7 @@ import * as docs from './handlers/docs.js';
 import * as entries from './handlers/entries.js';
 import * as invites from './handlers/invites.js';
 import * as mail from './handlers/mail.js';
+import { presence } from './handlers/presence.js';
 import * as snapshots from './handlers/snapshots.js';
 import { hello, ping } from './handlers/session.js';
 import { logId } from './log.js';
@@ -36,6 +37,7 @@ const HANDLERS: { [T in RequestType]: Handler<T> } = {
 	'mail.ack': mail.ack,
 	'snap.put': snapshots.put,
 	'snap.get': snapshots.get,
+	presence,
 	'blob.begin': blobs.begin,
 	'blob.part': blobs.part,
 	'blob.end': blobs.end,

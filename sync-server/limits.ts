@@ -68,3 +68,12 @@ export const HEARTBEAT_MS = 30_000;
  * pile up against the quota.
  */
 export const BLOB_UPLOAD_TTL_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * Presence frames per connection (across its documents): a device sends one per document when
+ * it connects and every few minutes, one every 20 s for the conversation on screen, and typing
+ * at most every 3 s. Anything faster is refused with `rate-limited` and not forwarded, so one
+ * device can't make the relay flood a document's other members.
+ */
+export const PRESENCE_RATE_PER_SECOND = 4;
+export const PRESENCE_BURST = 30;

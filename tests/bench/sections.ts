@@ -40,10 +40,15 @@ export interface SectionContext {
 }
 
 /**
- * Environment for every Tend relay of the bench: the per-connection rate limit raised so the
+ * Environment for every Tend relay of the bench: the per-connection and per-device rate limits raised so the
  * limiter doesn't cap the load (its cost, a token-bucket take per frame, is still paid).
  */
-export const RELAY_ENV = { TEND_RATE_PER_SECOND: '1000000000', TEND_RATE_BURST: '1000000000' };
+export const RELAY_ENV = {
+	TEND_RATE_PER_SECOND: '1000000000',
+	TEND_RATE_BURST: '1000000000',
+	TEND_DEVICE_RATE_PER_SECOND: '1000000000',
+	TEND_DEVICE_RATE_BURST: '1000000000'
+};
 
 export const CLIENT_COUNTS = [2, 10];
 

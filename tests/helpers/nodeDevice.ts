@@ -7,6 +7,7 @@ import type { DocSyncContext } from '../../src/lib/sync/DocSync.js';
 import type { SocketLike } from '../../src/lib/sync/RelayConnection.js';
 import { SyncEngine } from '../../src/lib/sync/SyncEngine.js';
 import type { AuditRecorder } from '../../src/lib/audit/AuditRecorder.js';
+import type { PresenceOptions } from '../../src/lib/sync/PresenceTracker.js';
 
 /**
  * A Tend device in Node: the real SyncEngine, Repo and encrypting storage (over an in-memory
@@ -25,7 +26,7 @@ export interface NodeDevice {
 export function nodeDevice(
 	relayUrl: string,
 	previous?: Pick<NodeDevice, 'backend' | 'storageKey' | 'box'> & { ctx: Pick<DocSyncContext, 'author'> },
-	options: { audit?: AuditRecorder } = {}
+	options: { audit?: AuditRecorder; presence?: Partial<PresenceOptions> } = {}
 ): NodeDevice {
 	const backend = previous?.backend ?? new MemoryBackend();
 	const storageKey = previous?.storageKey ?? randomBytes(32);
@@ -42,7 +43,8 @@ export function nodeDevice(
 		box,
 		relayUrl,
 		socketFactory: (url) => new WebSocket(url) as unknown as SocketLike,
-		audit: options.audit
+		audit: options.audit,
+		presence: options.presence
 	});
 	const device: NodeDevice = {
 		ctx,
@@ -52,7 +54,7 @@ export function nodeDevice(
 		storageKey,
 		restart() {
 			engine.stop();
-			return nodeDevice(relayUrl, device);
+			return nodeDevice(relayUrl, device, { presence: options.presence });
 		},
 		stop() {
 			engine.stop();

@@ -5,6 +5,9 @@ import { FileError } from '../files/FileTransfers.js';
 import type { AttachmentInput } from '../model/attachment.js';
 import { fromHex, toBase64Url, toHex } from '../protocol/bytes.js';
 import { readAvailability } from '../model/availability.js';
+import { createArchiveFile, renderArchiveHtml, type ArchiveContent } from '../audit/archive.js';
+import { formatFullDateTime } from '../ui/formatTime.js';
+import { getLocale } from '../ui/locale.svelte.js';
 import { formatInviteFragment } from '../protocol/invite.js';
 import {
 	addMember,
@@ -37,6 +40,7 @@ import type { RealTendApp } from './TendApp.svelte.js';
 import { attachmentView, safeBlobType } from './attachmentViews.js';
 import {
 	MAX_ATTACHMENT_BYTES,
+	type ArchiveFiles,
 	type AttachmentDraft,
 	type ConversationHandle,
 	type ConversationKind,
@@ -55,6 +59,10 @@ const CLEAR_RETRY_MS = 2000;
  * flushed to IndexedDB, "saved" until the relay acknowledged the entry carrying it, then
  * "delivered".
  */
+/** "Typing" goes out at most this often while composing (ms), and clears after a pause. */
+const TYPING_EVERY_MS = 3000;
+const TYPING_IDLE_MS = 5000;
+
 export class ConversationController implements ConversationHandle {
 	view = $state.raw<ConversationView | undefined>(undefined);
 	missing = $state(false);
@@ -105,6 +113,13 @@ export class ConversationController implements ConversationHandle {
 			files.on('change', onFiles);
 			this.#unsubscribe.push(() => files.off('change', onFiles));
 		}
+		// This conversation is on screen: say so to the others every 20 s (presence).
+		const engine = this.#app.runtime?.engine;
+		engine?.setActive(this.#docKey);
+		this.#unsubscribe.push(() => {
+			if (this.#typingSentAt > 0) engine?.setTyping(this.#docKey, false);
+			engine?.setActive(undefined);
+		});
 		await this.#loadInvites();
 		await this.#loadDraft();
 		this.#recompute();
@@ -138,7 +153,30 @@ export class ConversationController implements ConversationHandle {
 		else await store.write([], [this.#draftKey()]);
 	}
 
+	/** When "typing" last went out (0: the others were told this person isn't typing). */
+	#typingSentAt = 0;
+	#typingIdle: ReturnType<typeof setTimeout> | undefined;
+
+	setTyping(composing: boolean): void {
+		const engine = this.#app.runtime?.engine;
+		if (!engine || this.#closed) return;
+		clearTimeout(this.#typingIdle);
+		if (!composing) {
+			if (this.#typingSentAt > 0) engine.setTyping(this.#docKey, false);
+			this.#typingSentAt = 0;
+			return;
+		}
+		const now = Date.now();
+		if (now - this.#typingSentAt >= TYPING_EVERY_MS) {
+			engine.setTyping(this.#docKey, true);
+			this.#typingSentAt = now;
+		}
+		// Stopped typing without leaving the box: clear it after a pause.
+		this.#typingIdle = setTimeout(() => this.setTyping(false), TYPING_IDLE_MS);
+	}
+
 	close(): void {
+		clearTimeout(this.#typingIdle);
 		// A draft typed in the last moment before leaving is still kept.
 		if (this.#draftTimer) {
 			clearTimeout(this.#draftTimer);
@@ -241,7 +279,11 @@ export class ConversationController implements ConversationHandle {
 		if (sync && sync.unverifiedCount > 0) {
 			problems.push(tp('problem.unverified', sync.unverifiedCount));
 		}
-		for (const device of sync?.withheldFrom() ?? []) {
+		const withheld = new Set([
+			...(sync?.withheldFrom() ?? []),
+			...(engine?.withheldByPresence(this.#docKey) ?? [])
+		]);
+		for (const device of withheld) {
 			const name = members[device]?.name ?? t('problem.someone');
 			problems.push(t('problem.withheld', { name }));
 		}
@@ -260,6 +302,12 @@ export class ConversationController implements ConversationHandle {
 		const availability = this.#availability(doc, myHex);
 		if (availability.forged) problems.push(t('problem.availabilityForged'));
 
+		const peers = engine?.presenceOf(this.#docKey) ?? [];
+		const online = new Set(peers.map((peer) => peer.device));
+		const typing = peers
+			.filter((peer) => peer.typing && peer.device !== myHex && members[peer.device])
+			.map((peer) => members[peer.device].name);
+
 		this.view = {
 			id: this.#docKey,
 			title: record.title,
@@ -270,7 +318,8 @@ export class ConversationController implements ConversationHandle {
 					id: device,
 					name: member.name,
 					role: member.role === 'owner' ? ('owner' as const) : ('member' as const),
-					me: device === myHex
+					me: device === myHex,
+					online: device === myHex ? this.#app.connection === 'online' : online.has(device)
 				})),
 			messages,
 			requests: claims.map((claim) => ({
@@ -298,7 +347,8 @@ export class ConversationController implements ConversationHandle {
 			resources: record.resources,
 			unread: record.unread,
 			muted: prefs.muted === true,
-			archived: prefs.archived === true
+			archived: prefs.archived === true,
+			typing
 		};
 	}
 
@@ -441,6 +491,7 @@ export class ConversationController implements ConversationHandle {
 		if (text.length > MAX_MESSAGE_LENGTH) {
 			throw new Error(`A message can be at most ${MAX_MESSAGE_LENGTH} characters.`);
 		}
+		this.setTyping(false);
 		if (this.view && !this.view.rights.post) throw new Error('Only administering members post here.');
 		// A reply to a reply goes to the thread's first message: threads are one level deep.
 		const root = thread ? (this.#message(thread).thread ?? thread) : undefined;
@@ -531,6 +582,7 @@ export class ConversationController implements ConversationHandle {
 
 	async sendWithFiles(text: string, files: AttachmentDraft[]): Promise<void> {
 		if (files.length === 0) return this.send(text);
+		this.setTyping(false);
 		if (text.length > MAX_MESSAGE_LENGTH) throw new Error('message-too-long');
 		if (files.some((file) => file.bytes.length > MAX_ATTACHMENT_BYTES)) {
 			throw new Error('file-too-large');
@@ -679,6 +731,66 @@ export class ConversationController implements ConversationHandle {
 		this.#recompute();
 	}
 
+	/**
+	 * The conversation for the clinical record: the archive JSON signed by this device (with the
+	 * document's signed chain), and a printable HTML view with every text escaped. Recorded.
+	 */
+	async exportArchive(): Promise<ArchiveFiles> {
+		const source = this.#app.source(this.#docKey);
+		const runtime = this.#app.runtime;
+		if (!source?.handle.isReady() || !runtime) throw new Error('The conversation is not open yet.');
+		const doc = source.handle.doc() as A.Doc<ConversationDoc>;
+		const members = doc.members ?? {};
+		const at = Date.now();
+		const archive: ArchiveContent = {
+			kind: 'conversation',
+			doc: this.#docKey,
+			title: doc.title,
+			exportedAt: at,
+			exportedBy: { device: toHex(runtime.device.signPk), name: runtime.device.name },
+			members: Object.entries(members).map(([device, m]) => ({ device, name: m.name, role: m.role })),
+			messages: readMessages(doc).map((m) => ({
+				id: m.id,
+				author: m.author,
+				authorName: members[m.author]?.name ?? '?',
+				sentAt: m.sentAt,
+				text: m.text,
+				...(m.attachments.length > 0
+					? { attachments: m.attachments.map((a) => ({ name: a.name, size: a.size, mime: a.mime })) }
+					: {})
+			}))
+		};
+		const chain = source.sync?.chainRecords() ?? [];
+		const file = createArchiveFile(
+			{ publicKey: runtime.device.signPk, privateKey: runtime.device.signSk },
+			archive,
+			chain
+		);
+		const html = renderArchiveHtml(
+			file,
+			{
+				heading: t('archive.heading'),
+				exportedAt: t('archive.exportedAt'),
+				exportedBy: t('archive.exportedBy'),
+				members: t('archive.members'),
+				messages: t('archive.messages'),
+				signature: t('archive.signature'),
+				verifyHint: t('archive.verifyHint'),
+				formatTime: formatFullDateTime
+			},
+			getLocale()
+		);
+		this.#app.audit.record(AuditKind.exported, {
+			doc: this.#docKey,
+			messages: archive.messages?.length ?? 0
+		});
+		const base = `tend-${fileSlug(doc.title)}-${new Date(at).toISOString().slice(0, 10)}`;
+		return {
+			json: { name: `${base}.json`, text: `${JSON.stringify(file, null, 1)}\n` },
+			html: { name: `${base}.html`, text: html }
+		};
+	}
+
 	async decline(inviteId: string): Promise<void> {
 		const { sync, engine } = this.#writable();
 		await engine.decline(sync, inviteId);
@@ -690,6 +802,17 @@ export class ConversationController implements ConversationHandle {
 
 function conversationKind(kind: unknown): ConversationKind {
 	return kind === 'group' || kind === 'announcements' ? kind : 'direct';
+}
+
+/** "Check-ins" → "check-ins"; only letters, digits and dashes reach a file name. */
+function fileSlug(title: string): string {
+	const slug = title
+		.normalize('NFKD')
+		.toLowerCase()
+		.replace(/[^\p{L}\p{N}]+/gu, '-')
+		.replace(/^-+|-+$/g, '')
+		.slice(0, 40);
+	return slug || 'conversation';
 }
 
 function inviteLink(invite: Uint8Array, secret: Uint8Array): string {

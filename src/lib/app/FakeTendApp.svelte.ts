@@ -22,9 +22,13 @@ import {
 import type {
 	AvailabilitySettings,
 	AppPhase,
+	ArchiveFiles,
+	AuditFileCheck,
+	AuditHandle,
 	AuditLog,
 	BoardHandle,
 	BoardSummary,
+	AuditView,
 	ConnectionState,
 	ConversationHandle,
 	ConversationKind,
@@ -112,11 +116,51 @@ export function scenarioFromUrl(href: string): FakeScenario {
 
 /** The fake's audit log: keeps events in memory, signs nothing. */
 export class FakeAuditLog implements AuditLog {
-	events: { kind: string; at: number; details: AuditDetails }[] = [];
+	events = $state<{ kind: string; at: number; details: AuditDetails }[]>([]);
 
 	record(kind: string, details: AuditDetails = {}): void {
 		this.events.push({ kind, at: Date.now(), details });
 	}
+}
+
+/** The fake's audit screen: this device's own events, nothing signed, nothing to verify. */
+class FakeAuditHandle implements AuditHandle {
+	#app: FakeTendApp;
+
+	constructor(app: FakeTendApp) {
+		this.#app = app;
+	}
+
+	view: AuditView | undefined = $derived.by(() => ({
+		owner: true,
+		problems: [],
+		records: this.#app.audit.events
+			.map((event, i) => ({
+				id: `fake:${i + 1}`,
+				at: event.at,
+				kind: event.kind,
+				device: 'a1b2c3d4'.padEnd(64, '0'),
+				deviceLabel: this.#app.me?.deviceFingerprint ?? 'a1b2 c3d4',
+				personName: this.#app.me?.name ?? '',
+				n: i + 1,
+				conversationId: typeof event.details.doc === 'string' ? event.details.doc : undefined,
+				conversationTitle:
+					typeof event.details.doc === 'string' ? this.#app.find(event.details.doc)?.title : undefined,
+				problems: []
+			}))
+			.reverse()
+	}));
+
+	async exportFile(): Promise<{ name: string; text: string }> {
+		this.#app.audit.record('audit-exported', { records: this.#app.audit.events.length });
+		return { name: 'tend-audit-demo.json', text: JSON.stringify({ format: 'demo, unsigned' }) };
+	}
+
+	checkFile(): AuditFileCheck {
+		return { readable: false, ok: false, records: 0, chains: 0, problems: [] };
+	}
+
+	close(): void {}
 }
 
 const REQUESTER_NAMES = ['Sam Rivera', 'Alex Kim', 'Jordan Lee', 'Noor Aziz'];
@@ -160,6 +204,10 @@ export class FakeTendApp implements TendApp {
 
 	/** Conversations in creation order; deeply reactive, so handles see every change. */
 	store = $state<FakeConversation[]>([]);
+	/** Names shown as typing, per conversation (the real app gets them from presence frames). */
+	typingIn = $state<Record<string, string[]>>({});
+	/** What the open conversation last said about this person typing (for tests). */
+	typingSent: boolean | undefined;
 
 	conversations: ConversationSummary[] = $derived(
 		this.store.filter((c) => !c.left).map((c) => this.#summarise(c)).sort((a, b) => b.updatedAt - a.updatedAt)
@@ -213,13 +261,14 @@ export class FakeTendApp implements TendApp {
 		await this.#wait();
 		const me = this.#requireMe();
 		const id = fakeId('c');
+		this.audit.record('conversation-created', { doc: id });
 		this.store.push({
 			id,
 			kind,
 			title: title.trim(),
 			createdAt: Date.now(),
 			isAdmin: true,
-			members: [{ id: 'me', name: me.name, role: 'owner', me: true }],
+			members: [{ id: 'me', name: me.name, role: 'owner', me: true, online: true }],
 			messages: [],
 			requests: [],
 			invites: [],
@@ -266,6 +315,10 @@ export class FakeTendApp implements TendApp {
 
 	tasksFor(conversationId: string): TaskLink[] {
 		return this.fakeBoards.links.filter((link) => link.conversationId === conversationId);
+	}
+
+	openAudit(): AuditHandle {
+		return new FakeAuditHandle(this);
 	}
 
 	openJoin(fragment: string): JoinHandle {
@@ -521,10 +574,19 @@ export class FakeTendApp implements TendApp {
 		c.invites = c.invites.filter((i) => i.inviteId !== inviteId);
 		if (!admitted || !request) return;
 
-		c.members.push({ id: `m-${request.inviteId}`, name: request.name, role: 'member', me: false });
-		this.later(this.latency * 5, () =>
-			this.receiveMessage(conversationId, request.name, 'Hello, thank you for inviting me.')
-		);
+		c.members.push({
+			id: `m-${request.inviteId}`,
+			name: request.name,
+			role: 'member',
+			me: false,
+			online: true
+		});
+		// The new member types for a moment, then writes (as presence frames would show it).
+		this.later(this.latency * 2, () => (this.typingIn[conversationId] = [request.name]));
+		this.later(this.latency * 5, () => {
+			this.typingIn[conversationId] = [];
+			this.receiveMessage(conversationId, request.name, 'Hello, thank you for inviting me.');
+		});
 	}
 
 	/** Removes a member, as the real app does after its rotation succeeded. */
@@ -640,7 +702,7 @@ class FakeConversationHandle implements ConversationHandle {
 			title: c.title,
 			kind: c.kind ?? 'direct',
 			availability: c.availability ?? [],
-			members: c.members,
+			members: c.members.map((m) => (m.me ? { ...m, online: this.#app.connection === 'online' } : m)),
 			messages: c.messages,
 			requests: c.isAdmin ? c.requests : [],
 			invites: c.isAdmin ? c.invites : [],
@@ -659,9 +721,14 @@ class FakeConversationHandle implements ConversationHandle {
 			resources: c.resources ?? [],
 			unread: c.messages.slice(c.seen ?? 0).filter((m) => !m.mine && !m.deleted).length,
 			muted: c.muted === true,
-			archived: c.archived === true
+			archived: c.archived === true,
+			typing: this.#app.typingIn[c.id] ?? []
 		};
 	});
+
+	setTyping(composing: boolean): void {
+		this.#app.typingSent = composing;
+	}
 
 	constructor(app: FakeTendApp, id: string) {
 		this.#app = app;
@@ -777,6 +844,17 @@ class FakeConversationHandle implements ConversationHandle {
 
 	admit(inviteId: string): Promise<void> {
 		return this.#app.removeInvite(this.#id, inviteId, true);
+	}
+
+	async exportArchive(): Promise<ArchiveFiles> {
+		const c = this.#app.find(this.#id);
+		if (!c) throw new Error('no such conversation');
+		this.#app.audit.record('exported', { doc: c.id, messages: c.messages.length });
+		const text = JSON.stringify({ format: 'demo, unsigned', title: c.title, messages: c.messages.length });
+		return {
+			json: { name: 'tend-demo.json', text },
+			html: { name: 'tend-demo.html', text: '<!doctype html><p>Demo export</p>' }
+		};
 	}
 
 	decline(inviteId: string): Promise<void> {

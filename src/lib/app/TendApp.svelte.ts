@@ -29,6 +29,7 @@ import { BoardController } from './BoardController.svelte.js';
 import { isBoardDoc, localDay, summarizeBoard } from './boardView.js';
 import { SyncEngine, type PendingJoin } from '../sync/SyncEngine.js';
 import type { SocketLike } from '../sync/RelayConnection.js';
+import { AuditController } from './AuditController.svelte.js';
 import { ConversationController } from './ConversationController.svelte.js';
 import { JoinController } from './JoinController.svelte.js';
 import { SearchService } from './SearchService.js';
@@ -37,6 +38,7 @@ import { authorityOf, readContextOf, type Authority, type PeekedAuthority } from
 import { showNewMessageNotification } from './notify.js';
 import type {
 	AvailabilitySettings,
+	AuditHandle,
 	AppPhase,
 	BoardHandle,
 	BoardSummary,
@@ -444,6 +446,7 @@ export class RealTendApp implements TendApp {
 				this.#refreshSummaries();
 			});
 			engine.on('problem', (doc) => this.notify(doc));
+			engine.on('presence', (doc) => this.notify(doc));
 			engine.on('admitted', (sync, join) => void this.#admitted(sync, join));
 			engine.on('join-refused', (invite, reason) => {
 				void this.#refreshPendingJoins();
@@ -624,6 +627,11 @@ export class RealTendApp implements TendApp {
 	#sources = new Map<string, DocSource>();
 	#opening = new Set<string>();
 
+	/** Ids of the conversations open on this device. */
+	sourceIds(): string[] {
+		return [...this.#sources.keys()];
+	}
+
 	/** The document behind a conversation id, if this device holds it. */
 	source(docKey: string): DocSource | undefined {
 		return this.#sources.get(docKey);
@@ -791,6 +799,10 @@ export class RealTendApp implements TendApp {
 
 	openConversation(id: string): ConversationHandle {
 		return new ConversationController(this, id);
+	}
+
+	openAudit(): AuditHandle {
+		return new AuditController(this);
 	}
 
 	openJoin(fragment: string): JoinHandle {

@@ -177,6 +177,8 @@ export interface MemberView {
 	name: string;
 	role: 'owner' | 'member';
 	me: boolean;
+	/** One of the member's devices sent a presence frame lately (always true for me while online). */
+	online: boolean;
 }
 
 export interface JoinRequest {
@@ -248,6 +250,8 @@ export interface ConversationView {
 	unread: number;
 	muted: boolean;
 	archived: boolean;
+	/** Names of the other members typing right now (from their presence frames). */
+	typing: string[];
 }
 
 export interface ConversationHandle {
@@ -292,6 +296,11 @@ export interface ConversationHandle {
 	setArchived(archived: boolean): Promise<void>;
 	/** Leaves: tells the others, and removes the conversation from this device's list. */
 	leave(): Promise<void>;
+	/**
+	 * Tells the others whether this person is composing: call on every edit of the text box
+	 * (true while it holds text) and on blur (false). Frames go out at most every few seconds.
+	 */
+	setTyping(composing: boolean): void;
 	createInvite(): Promise<InviteView>;
 	revokeInvite(inviteId: string): Promise<void>;
 	admit(inviteId: string): Promise<void>;
@@ -301,6 +310,8 @@ export interface ConversationHandle {
 	 * member's device never gets (rule 2), then marks them removed in the conversation.
 	 */
 	removeMember(memberId: string): Promise<void>;
+	/** Exports the conversation for the record (signed; recorded as `exported`). */
+	exportArchive(): Promise<ArchiveFiles>;
 	/** Stops listening; call from the component's teardown. */
 	close(): void;
 }
@@ -554,6 +565,73 @@ export interface VaultHandle {
 	saveSettings(settings: LockSettings): Promise<void>;
 }
 
+/** One audit record as the owner's audit view shows it. Names are resolved on this device. */
+export interface AuditRecordView {
+	/** `device:incarnation:n`, unique in the trail. */
+	id: string;
+	at: number;
+	/** An `AuditKind`, or an unknown kind as written. */
+	kind: string;
+	/** Device signing key, hex. */
+	device: string;
+	/** "a1b2 c3d4". */
+	deviceLabel: string;
+	/** The person whose device it is, from the conversations this device holds ('' if unknown). */
+	personName: string;
+	/** The record's counter in its device's chain. */
+	n: number;
+	conversationId?: string;
+	conversationTitle?: string;
+	/** What the verifier found wrong with this record ('forged', 'altered', …); empty if nothing. */
+	problems: string[];
+}
+
+/** A problem the verifier named (see `src/lib/audit/verifyAuditTrail.ts` for the codes). */
+export interface AuditProblemView {
+	code: string;
+	deviceLabel: string;
+	personName: string;
+	n?: number;
+	to?: number;
+	/** cut-off: 'export', or the label of the owner device that countersigned. */
+	by?: string;
+}
+
+export interface AuditView {
+	/** This device owns an audit trail and can read it. */
+	owner: boolean;
+	/** Newest first. */
+	records: AuditRecordView[];
+	problems: AuditProblemView[];
+}
+
+export interface AuditFileCheck {
+	/** The file is an audit export at all. */
+	readable: boolean;
+	ok: boolean;
+	records: number;
+	chains: number;
+	exportedAt?: number;
+	problems: AuditProblemView[];
+}
+
+/** The owner's audit screen. */
+export interface AuditHandle {
+	/** Undefined while loading. */
+	readonly view: AuditView | undefined;
+	/** A signed export of the whole trail (JSON); recorded as `audit-exported`. */
+	exportFile(): Promise<{ name: string; text: string }>;
+	/** Verifies an exported file (the same checks as `npm run audit:verify`). */
+	checkFile(text: string): AuditFileCheck;
+	close(): void;
+}
+
+/** A conversation exported for the record: signed JSON and a printable HTML view. */
+export interface ArchiveFiles {
+	json: { name: string; text: string };
+	html: { name: string; text: string };
+}
+
 export interface TendApp {
 	readonly phase: AppPhase;
 	/** The audit trail's recorder; see {@link AuditLog}. */
@@ -600,6 +678,8 @@ export interface TendApp {
 	/** Asks for permission to notify; call from a user's action (a button press). */
 	requestNotifications(): Promise<void>;
 	openConversation(id: string): ConversationHandle;
+	/** The audit trail this device owns (issue 8): records, problems, export, file check. */
+	openAudit(): AuditHandle;
 	/** `fragment` is the part of the invite link after `#`. */
 	openJoin(fragment: string): JoinHandle;
 	setRelayUrl(url: string): Promise<void>;

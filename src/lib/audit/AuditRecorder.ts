@@ -94,6 +94,8 @@ export interface AuditRecorderOptions {
 	locked?: LockedQueue;
 	/** How long an owner waits after new records before countersigning heads (ms). */
 	countersignDelay?: number;
+	/** Least time between two `checkpoint` records of one trail (ms); a day by default; `Infinity`: none. */
+	checkpointEvery?: number;
 }
 
 const PREFIX = ['tend', 'audit'];
@@ -109,12 +111,14 @@ export class AuditRecorder extends EventEmitter<AuditRecorderEvents> {
 	#locked: LockedQueue | undefined;
 	#countersignDelay: number;
 	#countersignTimer = new Map<string, ReturnType<typeof setTimeout>>();
+	#checkpointEvery: number;
 
 	constructor(options: AuditRecorderOptions = {}) {
 		super();
 		this.#now = options.now ?? (() => Date.now());
 		this.#locked = options.locked;
 		this.#countersignDelay = options.countersignDelay ?? 3000;
+		this.#checkpointEvery = options.checkpointEvery ?? 24 * 60 * 60 * 1000;
 	}
 
 	get attached(): boolean {
@@ -175,6 +179,7 @@ export class AuditRecorder extends EventEmitter<AuditRecorderEvents> {
 			const queued = [...locked, ...this.#memory].sort((a, b) => a.at - b.at);
 			this.#memory = [];
 			for (const event of queued) await this.#write(event);
+			await this.#checkpointIfDue();
 		});
 		for (const trail of this.#trails.keys()) {
 			if (this.outboxSize(trail) !== 0) this.emit('outbox', trail);
@@ -235,6 +240,7 @@ export class AuditRecorder extends EventEmitter<AuditRecorderEvents> {
 				await env.store.write([], pending.map((row) => row.key));
 				for (const event of events) await this.#write(event);
 			}
+			await this.#checkpointIfDue();
 		});
 	}
 
@@ -326,6 +332,26 @@ export class AuditRecorder extends EventEmitter<AuditRecorderEvents> {
 		const env = this.#require();
 		await env.store.write([], [[...PREFIX, 'out', trail, n]]);
 		this.#outboxCount.set(trail, Math.max(0, this.outboxSize(trail) - 1));
+	}
+
+	/**
+	 * A `checkpoint` record in every trail whose last one is older than `checkpointEvery`
+	 * (called at attach and when a trail is added, inside the queue): rule 21's periodic record
+	 * of the device's latest counter.
+	 */
+	async #checkpointIfDue(): Promise<void> {
+		if (!Number.isFinite(this.#checkpointEvery)) return;
+		const env = this.#require();
+		const now = this.#now();
+		for (const trail of this.#trails.keys()) {
+			const key = [...PREFIX, 'checkpointAt', trail];
+			const last = await env.store.load(key);
+			if (last && now - (decodeCbor(last) as number) < this.#checkpointEvery) continue;
+			const stored = await env.store.load([...PREFIX, 'pos', trail]);
+			const n = stored ? (decodeCbor(stored) as ChainPosition).n : 0;
+			await this.#writeTo(trail, { kind: AuditKind.checkpoint, at: now, details: { written: n } });
+			await env.store.write([{ key, data: encodeCbor(now) }], []);
+		}
 	}
 
 	/** Records a checkpoint: "this device has written n records to each trail" (rule 21). */

@@ -28,6 +28,8 @@ export interface ArchiveMessage {
 	authorName: string;
 	sentAt: number;
 	text: string;
+	/** Files attached to the message: listed by name, size (bytes) and type; their bytes stay out. */
+	attachments?: { name: string; size: number; mime: string }[];
 }
 
 export interface ArchiveCard {
@@ -154,7 +156,7 @@ export function renderArchiveHtml(file: ArchiveFile, labels: ArchiveLabels, lang
 	const messages = (a.messages ?? [])
 		.map(
 			(m) =>
-				`<article><header><strong>${e(m.authorName)}</strong> <time>${e(labels.formatTime(m.sentAt))}</time></header><p>${e(m.text)}</p></article>`
+				`<article><header><strong>${e(m.authorName)}</strong> <time>${e(labels.formatTime(m.sentAt))}</time></header><p>${e(m.text)}</p>${(m.attachments ?? []).map((a) => `<p class="file">📎 ${e(a.name)} (${e(String(a.size))} B)</p>`).join('')}</article>`
 		)
 		.join('\n');
 	const columns = (a.columns ?? [])

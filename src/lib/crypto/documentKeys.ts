@@ -9,6 +9,7 @@ import { deriveKey, open, seal, signKeyPairFromSeed, type SignKeyPair } from './
  * | `access`  | (generation)                     | Ed25519 seed; the relay knows the public half |
  * | `content` | (document id, generation, period) | XChaCha20-Poly1305 key of entries          |
  * | `prev-secret` | (document id, generation)     | seals generation − 1's secret in a rotation record |
+ * | `presence` | content key → (document id)      | XChaCha20-Poly1305 key of presence frames  |
  *
  * The access key can't include the document id: the id is the hash of the genesis record, which
  * holds the access public key. The secret is random per document and generation, so it needs no
@@ -64,4 +65,13 @@ function prevSecretAd(doc: Uint8Array, generation: number): Uint8Array {
 	ad.set(doc);
 	ad.set(u32(generation), doc.length);
 	return ad;
+}
+
+/**
+ * The key of a document's presence frames (crypto/presence.ts), derived from the content key of
+ * the frame's epoch: every member who can read the entries can read presence, and a frame can
+ * never be opened as an entry or the other way round (different key, kind in the header).
+ */
+export function derivePresenceKey(contentKey: Uint8Array, doc: Uint8Array): Uint8Array {
+	return deriveKey(contentKey, 'presence', doc);
 }

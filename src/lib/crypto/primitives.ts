@@ -26,6 +26,7 @@ export const Tag = {
 	vaultKek: 'tend/vault-kek/v1',
 	vaultRecovery: 'tend/vault-recovery/v1',
 	payload: 'tend/payload/v1',
+	presence: 'tend/presence/v1',
 	blobId: 'tend/blob-id/v1',
 	fileHash: 'tend/file-hash/v1',
 	/** An audit record, signed by the device that made it (rule 21). */

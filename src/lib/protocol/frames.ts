@@ -59,6 +59,8 @@ export const requestSchemas = {
 	'snap.put': { doc: 'key32', upTo: 'uint', entry: 'bytes' },
 	/** The latest snapshot of a document: `ok { upTo, entry }`, or `ok {}` when there is none. */
 	'snap.get': { doc: 'key32' },
+	/** A sealed presence frame (protocol/presence.ts) for the document's other subscribers. */
+	presence: { doc: 'key32', frame: 'bytes' },
 	/**
 	 * Starts or resumes the upload of blob `blob` (its id: the hash of its `size` bytes of
 	 * ciphertext) to the document: `ok { have }` lists the parts the relay already holds, or
@@ -84,7 +86,9 @@ export const pushSchemas = {
 	/** The document's chain has a new head epoch; devices fetch it with doc.chain. */
 	head: { doc: 'key32', n: 'uint' },
 	claim: { claim: 'claims' },
-	mail: { items: 'items' }
+	mail: { items: 'items' },
+	/** Another device's presence frame, forwarded as it came and not stored. */
+	presence: { doc: 'key32', frame: 'bytes' }
 } as const satisfies Record<string, Schema>;
 
 type FieldValue<F> = F extends 'id16' | 'key32' | 'sig64' | 'bytes'

@@ -2,9 +2,10 @@ import * as A from '@automerge/automerge';
 import type { DocHandle, DocumentId, Repo } from '@automerge/automerge-repo';
 import { EventEmitter } from 'eventemitter3';
 import { makeActorClaimMessage, parseActorClaimMessage } from '../crypto/actorClaim.js';
-import { deriveAccessKey, deriveContentKey, openPreviousSecret } from '../crypto/documentKeys.js';
+import { deriveAccessKey, deriveContentKey, derivePresenceKey, openPreviousSecret } from '../crypto/documentKeys.js';
+import type { VectorEntry } from '../crypto/presence.js';
 import { MAX_ENTRY_PAYLOAD, openEntry, sealEntry, type EntryAuthor } from '../crypto/entry.js';
-import { equalBytes, toBase64Url, toHex } from '../protocol/bytes.js';
+import { equalBytes, fromHex, toBase64Url, toHex } from '../protocol/bytes.js';
 import { decodeCbor, encodeCbor } from '../protocol/cbor.js';
 import { EntryKind, entryId, parseEntryHeader, type EntryHeader } from '../protocol/entry.js';
 import type { Item } from '../protocol/frames.js';
@@ -75,6 +76,9 @@ export interface OutboxItem {
 	/** Own changes in the entry, as (actor, first op, last op): tells which messages it carries. */
 	ranges: { actor: string; start: number; end: number }[];
 	key: string[];
+	/** The entry's epoch and counter (absent in items persisted before presence existed). */
+	epoch?: number;
+	counter?: number;
 }
 
 export type DocProblem =
@@ -449,7 +453,7 @@ export class DocSync extends EventEmitter<DocSyncEvents> {
 				});
 				const ranges = group.map(({ actor, start, end }) => ({ actor, start, end }));
 				const key = outboxKey(this.docKey, this.#state.nextOutbox++);
-				const item = { id: entryId(entry), entry, ranges };
+				const item = { id: entryId(entry), entry, ranges, epoch, counter };
 				puts.push({ key, data: encodeCbor(item) });
 				created.push({ ...item, key });
 			}
@@ -827,6 +831,59 @@ export class DocSync extends EventEmitter<DocSyncEvents> {
 			if (seen.missing.length > 0) authors.add(key.split(':')[0]);
 		}
 		return [...authors];
+	}
+
+	// ----- Presence (rules 14 and 21; sync/PresenceTracker.ts) -------------------------------
+
+	/**
+	 * What this device knows the relay holds, per author ‖ incarnation ‖ epoch: the last counter
+	 * received from others, and its own up to the entry before the oldest one still waiting in
+	 * its outbox (never more than was acknowledged, so a receiver is never told of an entry the
+	 * relay didn't get). Newest epochs first, at most `limit` keys.
+	 */
+	counterVector(limit: number): VectorEntry[] {
+		const vector: VectorEntry[] = [];
+		const { device, incarnation: mine } = this.#ctx.author;
+		const own = `${toHex(device.publicKey)}:${toHex(mine)}:`;
+		for (const [key, seen] of Object.entries(this.#state.seen)) {
+			const [author, incarnation, epoch] = key.split(':');
+			// Own keys (listed by a loaded snapshot) come from the outbox side below.
+			if (seen.max > 0 && !key.startsWith(own)) {
+				vector.push({
+					author: fromHex(author),
+					incarnation: fromHex(incarnation),
+					epoch: Number(epoch),
+					counter: seen.max
+				});
+			}
+		}
+		for (const [epochKey, last] of Object.entries(this.#state.counters)) {
+			const epoch = Number(epochKey);
+			const waiting = this.#outbox.filter((item) => item.epoch === undefined || item.epoch === epoch);
+			// An item from before counters were kept in the outbox: its counter is unknown.
+			if (waiting.some((item) => item.counter === undefined)) continue;
+			const counter = Math.min(last, ...waiting.map((item) => (item.counter as number) - 1));
+			if (counter > 0) vector.push({ author: device.publicKey, incarnation: mine, epoch, counter });
+		}
+		vector.sort((a, b) => b.epoch - a.epoch || b.counter - a.counter);
+		return vector.slice(0, limit);
+	}
+
+	/** The key of presence frames under `epoch`, if this device holds that epoch's secret. */
+	presenceKey(epoch: number): Uint8Array | undefined {
+		const contentKey = this.#contentKeyOf(epoch);
+		return contentKey && derivePresenceKey(contentKey, this.doc);
+	}
+
+	/** The last counter received from `author‖incarnation‖epoch` (hex, `:`-separated), or 0. */
+	lastCounter(key: string): number {
+		return this.#state.seen[key]?.max ?? 0;
+	}
+
+	/** Whether `device` may write (or administers) under epoch `epoch` of the chain. */
+	isMemberOf(epoch: number, device: Uint8Array): boolean {
+		const state = this.#epochs[epoch];
+		return !!state && (isListed(state.writers, device) || isListed(state.admins, device));
 	}
 
 	/** Entries parked because an earlier entry they depend on hasn't arrived. */

@@ -31,6 +31,7 @@ import type { AuditRecorder } from '../audit/AuditRecorder.js';
 import { AuditSync } from './AuditSync.js';
 import { DocSync, type DocProblem, type DocSyncContext } from './DocSync.js';
 import { createAddWriterRecord, createEnvelope, createRotationRecord } from './documentRecords.js';
+import { PresenceTracker, type PeerPresence, type PresenceOptions } from './PresenceTracker.js';
 import { RelayConnection, type ConnectionStatus, type SocketFactory } from './RelayConnection.js';
 
 /**
@@ -78,6 +79,8 @@ export interface SyncEngineEvents {
 	'join-refused': (invite: string, reason: string) => void;
 	/** The document is open (access proved) and subscribed on the current connection. */
 	'doc-live': (doc: string) => void;
+	/** Who is online or typing in the document changed. */
+	presence: (doc: string) => void;
 }
 
 export interface SyncEngineParams extends DocSyncContext {
@@ -86,7 +89,15 @@ export interface SyncEngineParams extends DocSyncContext {
 	socketFactory: SocketFactory;
 	/** The device's audit recorder: its trails are synced through the relay too (AuditSync). */
 	audit?: AuditRecorder;
+	/** Presence timings (tests shorten the grace before a claimed entry counts as withheld). */
+	presence?: Partial<PresenceOptions>;
 }
+
+/** The conversation on screen says "online" this often (ms); every document every 5 minutes. */
+const PRESENCE_ACTIVE_MS = 20_000;
+const PRESENCE_ALL_MS = 5 * 60_000;
+/** Gap between queued presence frames (ms), well inside the relay's per-connection limit. */
+const PRESENCE_PACE_MS = 300;
 
 const JOIN_PREFIX = ['tend', 'join'];
 const INVITE_PREFIX = ['tend', 'invite'];
@@ -119,11 +130,23 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
 	#pushScheduled = new Set<string>();
 	/** Documents whose snapshot is being made or uploaded. */
 	#snapshotting = new Set<string>();
+	/** Other devices' presence, and their counter vectors checked against what arrived. */
+	readonly presence: PresenceTracker;
+	/** The last seq the relay named when each document was subscribed on this connection. */
+	#subSeq = new Map<string, number>();
+	/** The conversation on screen, and whether this device is typing in it. */
+	#active: string | undefined;
+	#typing = false;
+	#presenceQueue: string[] = [];
+	#pumping = false;
+	#ticker: ReturnType<typeof setInterval> | undefined;
+	#ticks = 0;
 
 	constructor(params: SyncEngineParams) {
 		super();
 		this.#ctx = { repo: params.repo, store: params.store, author: params.author };
 		this.#box = params.box;
+		this.presence = new PresenceTracker(params.author.device, params.presence);
 		this.connection = new RelayConnection(
 			params.relayUrl,
 			params.author.device,
@@ -133,6 +156,9 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
 			if (status !== 'online') {
 				this.#live.clear();
 				this.#inflight.clear();
+				this.#subSeq.clear();
+				this.presence.reset();
+				for (const doc of this.#docs.keys()) this.emit('presence', doc);
 			}
 			this.emit('status', status);
 		});
@@ -154,11 +180,13 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
 		// While someone waits to be let in, a decline shows within seconds (one small request
 		// every 10 s, only while a join is pending).
 		this.#joinTimer = setInterval(() => void this.checkJoins(), 10_000);
+		this.#ticker = setInterval(() => this.#tick(), 1000);
 	}
 
 	stop(): void {
 		clearInterval(this.#joinTimer);
 		this.audit?.stop();
+		clearInterval(this.#ticker);
 		this.connection.stop();
 	}
 
@@ -229,6 +257,7 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
 	// ----- Connecting documents -------------------------------------------------------------
 
 	async #onReady(): Promise<void> {
+		this.presence.restartClaims(Date.now());
 		await Promise.all([...this.#docs.values()].map((sync) => this.#connectDoc(sync)));
 		await this.audit?.onReady();
 		await this.#fetchClaims();
@@ -277,6 +306,9 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
 			this.#live.add(sync.docKey);
 			await this.connection.request('sub', { doc: sync.doc, after: sync.cursor });
 			this.emit('doc-live', sync.docKey);
+			const subscribed = await this.connection.request('sub', { doc: sync.doc, after: sync.cursor });
+			this.#subSeq.set(sync.docKey, subscribed.seq as number);
+			this.#queuePresence(sync.docKey);
 			await this.#sendOutbox(sync);
 		} catch (error) {
 			// Refused access: either a rotation this device will get an envelope for, or one that
@@ -288,7 +320,12 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
 
 	async #resubscribe(sync: DocSync): Promise<void> {
 		if (!this.#live.has(sync.docKey)) return;
-		await this.connection.request('sub', { doc: sync.doc, after: sync.cursor }).catch(() => {});
+		try {
+			const answer = await this.connection.request('sub', { doc: sync.doc, after: sync.cursor });
+			this.#subSeq.set(sync.docKey, answer.seq as number);
+		} catch {
+			// Subscribed again on the next connect.
+		}
 	}
 
 	/**
@@ -403,7 +440,98 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
 			await this.#acceptClaims(frame.claim);
 		} else if (frame.t === 'mail') {
 			await this.#acceptMail(frame.items);
+		} else if (frame.t === 'presence') {
+			const sync = this.#docs.get(toBase64Url(frame.doc));
+			if (sync && this.presence.receive(sync, frame.frame, Date.now())) {
+				this.emit('presence', sync.docKey);
+			}
 		}
+	}
+
+	// ----- Presence ---------------------------------------------------------------------------
+
+	/** Members' devices online in the document (and typing), as of now. */
+	presenceOf(doc: string): PeerPresence[] {
+		return this.presence.peers(doc, Date.now());
+	}
+
+	/** Devices (hex) whose entries another member says the relay holds and never sent here. */
+	withheldByPresence(doc: string): string[] {
+		const sync = this.#docs.get(doc);
+		return sync ? this.presence.withheld(sync) : [];
+	}
+
+	/** The conversation on screen: it announces this device every 20 s instead of every 5 min. */
+	setActive(doc: string | undefined): void {
+		if (this.#active === doc) return;
+		this.#active = doc;
+		this.#typing = false;
+		if (doc) this.#queuePresence(doc);
+	}
+
+	/**
+	 * Says at once whether this device is typing in the conversation on screen. The caller
+	 * (ConversationController) sends "typing" at most every few seconds and clears it on send
+	 * or blur.
+	 */
+	setTyping(doc: string, typing: boolean): void {
+		if (this.#active !== doc) return;
+		this.#typing = typing;
+		const sync = this.#docs.get(doc);
+		if (sync) void this.#sendPresence(sync);
+	}
+
+	/** Whether the device read the document's log up to where the relay said it ended. */
+	#caughtUp(sync: DocSync): boolean {
+		const seq = this.#subSeq.get(sync.docKey);
+		return this.status === 'online' && seq !== undefined && sync.cursor >= seq;
+	}
+
+	#tick(): void {
+		this.#ticks++;
+		const now = Date.now();
+		const changed = this.presence.check(this.docs(), now, (sync) => this.#caughtUp(sync));
+		for (const doc of changed.presence) this.emit('presence', doc);
+		for (const doc of changed.problems) {
+			const authors = this.withheldByPresence(doc);
+			for (const author of authors) this.emit('problem', doc, { kind: 'withheld', author });
+			// Entries that arrived after all clear the report: the view is rebuilt either way.
+			if (authors.length === 0) this.emit('presence', doc);
+		}
+		if (this.status !== 'online') return;
+		if (this.#active && this.#ticks % (PRESENCE_ACTIVE_MS / 1000) === 0) {
+			this.#queuePresence(this.#active);
+		}
+		if (this.#ticks % (PRESENCE_ALL_MS / 1000) === 0) {
+			for (const doc of this.#docs.keys()) this.#queuePresence(doc);
+		}
+	}
+
+	/** Sends a presence frame for the document soon, paced behind the others queued. */
+	#queuePresence(doc: string): void {
+		if (!this.#presenceQueue.includes(doc)) this.#presenceQueue.push(doc);
+		if (this.#pumping) return;
+		this.#pumping = true;
+		void (async () => {
+			try {
+				for (let doc = this.#presenceQueue.shift(); doc; doc = this.#presenceQueue.shift()) {
+					const sync = this.#docs.get(doc);
+					if (sync) await this.#sendPresence(sync);
+					await new Promise((resolve) => setTimeout(resolve, PRESENCE_PACE_MS));
+				}
+			} finally {
+				this.#pumping = false;
+			}
+		})();
+	}
+
+	async #sendPresence(sync: DocSync): Promise<void> {
+		if (!this.#live.has(sync.docKey) || this.status !== 'online') return;
+		const typing = this.#typing && this.#active === sync.docKey;
+		const frame = this.presence.seal(sync, typing, Date.now());
+		if (!frame) return;
+		// A refusal (rate-limited, a connection that just dropped) loses only this frame.
+		await this.connection.request('presence', { doc: sync.doc, frame }).catch(() => {});
 	}
 
 	async #receive(sync: DocSync, items: Item[]): Promise<void> {

@@ -118,6 +118,23 @@ export function tp<K extends PluralKey>(key: K, count: number, ...args: PluralAr
 	return format(key, { ...(args[0] as Record<string, string | number> | undefined), count });
 }
 
+/**
+ * {@link listNames} in pieces, so each name can carry its own markup: `index` names the item of
+ * `names` an element piece shows; literal pieces are the language's separators.
+ */
+export function listNameParts(
+	names: string[]
+): ({ type: 'element'; index: number; value: string } | { type: 'literal'; value: string })[] {
+	let index = 0;
+	return new Intl.ListFormat(formatLocale(), { style: 'long', type: 'conjunction' })
+		.formatToParts(names)
+		.map((part) =>
+			part.type === 'element'
+				? { type: 'element', index: index++, value: part.value }
+				: { type: 'literal', value: part.value }
+		);
+}
+
 /** Joins names as the current language does: "Sam, Alex, and Kim", «Сэм, Алекс и Ким». */
 export function listNames(names: string[]): string {
 	return new Intl.ListFormat(formatLocale(), { style: 'long', type: 'conjunction' }).format(

@@ -35,7 +35,7 @@ afterEach(async () => {
 });
 
 async function auditedDevice(url: string) {
-	const recorder = new AuditRecorder({ countersignDelay: 100 });
+	const recorder = new AuditRecorder({ countersignDelay: 100, checkpointEvery: Infinity });
 	const device = nodeDevice(url, undefined, { audit: recorder });
 	await recorder.attach({
 		store: device.ctx.store,
@@ -98,6 +98,7 @@ describe('audit trail through the relay', () => {
 		// The client keeps no readable copy, and the entries at the relay don't open for it.
 		expect(await client.recorder.records(trail)).toEqual([]);
 		await waitFor(async () => (await client.recorder.outbox(trail)).length === 0, 10_000, 'the client outbox to drain');
+		await waitFor(async () => (await therapist.recorder.outbox(trail)).length === 0, 10_000, 'the owner outbox to drain');
 		const db = new Database(join(relay.dataDir, 'relay.sqlite'), { readonly: true, fileMustExist: true });
 		const entries = db
 			.prepare('SELECT bytes FROM entries WHERE doc = ?')

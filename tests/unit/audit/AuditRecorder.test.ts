@@ -55,7 +55,7 @@ describe('AuditRecorder', () => {
 	it('queues events before attach and signs them, in order, at attach', async () => {
 		let now = 1000;
 		const locked = new ArrayQueue();
-		const rec = new AuditRecorder({ now: () => now++, locked });
+		const rec = new AuditRecorder({ now: () => now++, locked, checkpointEvery: Infinity });
 		rec.record(AuditKind.unlockFailed, { attempt: 1, note: 'dropped while locked' });
 		rec.record(AuditKind.signIn, { method: 'passphrase' });
 		// Only the kind, time and numbers of a locked-time event are kept in the clear queue.
@@ -75,13 +75,13 @@ describe('AuditRecorder', () => {
 	it('survives a restart: the chain continues and the outbox is kept', async () => {
 		const info = trailInfo();
 		const store = new MemorySealedStore();
-		const first = new AuditRecorder();
+		const first = new AuditRecorder({ checkpointEvery: Infinity });
 		await first.attach(env(client, store));
 		await first.addTrail(info);
 		first.record(AuditKind.signIn);
 		await first.flush();
 
-		const second = new AuditRecorder();
+		const second = new AuditRecorder({ checkpointEvery: Infinity });
 		await second.attach(env(client, store));
 		second.record(AuditKind.memberInvited, { doc: 'd1', invite: 'i1' });
 		await second.flush();
@@ -95,7 +95,7 @@ describe('AuditRecorder', () => {
 	it('sends a document event only to the trail of that document', async () => {
 		const a = trailInfo(['docA']);
 		const b = trailInfo(['docB']);
-		const rec = new AuditRecorder();
+		const rec = new AuditRecorder({ checkpointEvery: Infinity });
 		await rec.attach(env(client));
 		await rec.addTrail(a);
 		await rec.addTrail(b);
@@ -107,7 +107,7 @@ describe('AuditRecorder', () => {
 	});
 
 	it('keeps events until the device joins a trail', async () => {
-		const rec = new AuditRecorder();
+		const rec = new AuditRecorder({ checkpointEvery: Infinity });
 		await rec.attach(env(client));
 		rec.record(AuditKind.signIn);
 		await rec.flush();
@@ -117,7 +117,7 @@ describe('AuditRecorder', () => {
 	});
 
 	it('refuses a trail whose owners do not administer it', async () => {
-		const rec = new AuditRecorder();
+		const rec = new AuditRecorder({ checkpointEvery: Infinity });
 		await rec.attach(env(client));
 		const info = { ...trailInfo(), owners: [{ device: client.sign.publicKey, box: client.box.publicKey }] };
 		await expect(rec.addTrail(info)).rejects.toThrow(/owners must administer/);
@@ -126,14 +126,14 @@ describe('AuditRecorder', () => {
 	it("on the owner's device: receives, verifies and countersigns other devices' heads", async () => {
 		const info = trailInfo(['doc1']);
 		const trail = toBase64Url(info.trail);
-		const clientRec = new AuditRecorder();
+		const clientRec = new AuditRecorder({ checkpointEvery: Infinity });
 		await clientRec.attach(env(client));
 		await clientRec.addTrail(info);
 		for (let i = 0; i < 3; i++) clientRec.record(AuditKind.signIn);
 		await clientRec.flush();
 		const entries = (await clientRec.outbox(trail)).map((o) => o.entry);
 
-		const ownerRec = new AuditRecorder({ countersignDelay: 60_000 });
+		const ownerRec = new AuditRecorder({ countersignDelay: 60_000, checkpointEvery: Infinity });
 		await ownerRec.attach(env(owner));
 		await ownerRec.addTrail(info);
 		ownerRec.record(AuditKind.conversationCreated, { doc: 'doc1' });
@@ -154,5 +154,31 @@ describe('AuditRecorder', () => {
 		for (const { entry } of [...own, ...(await clientRec.outbox(trail))]) {
 			expect(openAuditEntry(info, entry, { device: client.sign.publicKey, box: client.box }).ok).toBe(false);
 		}
+	});
+
+	it('writes a checkpoint with its counter at most once per interval (rule 21)', async () => {
+		let now = 1_000_000;
+		const info = trailInfo();
+		const store = new MemorySealedStore();
+		const make = () => new AuditRecorder({ now: () => now, checkpointEvery: 1000 });
+		const first = make();
+		await first.attach(env(client, store));
+		await first.addTrail(info);
+		first.record(AuditKind.signIn);
+		await first.flush();
+
+		now += 500; // a restart within the interval: no new checkpoint
+		const second = make();
+		await second.attach(env(client, store));
+		now += 1000; // after it: one more, naming the records written so far
+		const third = make();
+		await third.attach(env(client, store));
+		await third.flush();
+		const bodies = await delivered(third, info);
+		expect(bodies.map((r) => [r.body.n, r.body.kind, r.body.details.written])).toEqual([
+			[1, 'checkpoint', 0],
+			[2, 'sign-in', undefined],
+			[3, 'checkpoint', 2]
+		]);
 	});
 });
