@@ -4,7 +4,11 @@ import { entryId } from '../../../src/lib/protocol/entry.js';
 import { RelayClient } from '../../helpers/relayClient.js';
 import { createDoc, fakeEntry, makeDoc, newDevice, type TestDoc, useRelay } from './fixtures.js';
 
-const env = useRelay();
+// Devices flood the relay here on purpose (three connections, then every outbox at once): what is
+// tested is durability, so the per-device rate limit (tested in admission.test.ts) is lifted.
+const env = useRelay({
+	env: { TEND_DEVICE_RATE_PER_SECOND: '1000000000', TEND_DEVICE_RATE_BURST: '1000000000' }
+});
 const track = env.track;
 
 /** Reads the whole log of a document from a fresh connection. */

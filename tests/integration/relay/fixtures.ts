@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import { readyCrypto } from '../../../src/lib/crypto/sodium.js';
-import { RelayProcess } from '../../helpers/relayProcess.js';
+import { RelayProcess, type RelayProcessOptions } from '../../helpers/relayProcess.js';
 import { randomFillSync } from 'node:crypto';
 import {
 	generateBoxKeyPair,
@@ -205,12 +205,14 @@ export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve
  * One real relay process for a test file, started before its tests and disposed after them;
  * `track` registers clients to close after each test.
  */
-export function useRelay(): { readonly relay: RelayProcess; track: (client: RelayClient) => RelayClient } {
+export function useRelay(
+	options: RelayProcessOptions = {}
+): { readonly relay: RelayProcess; track: (client: RelayClient) => RelayClient } {
 	let relay: RelayProcess | undefined;
 	const clients: RelayClient[] = [];
 	beforeAll(async () => {
 		await readyCrypto();
-		relay = await RelayProcess.start();
+		relay = await RelayProcess.start(options);
 	});
 	afterEach(async () => {
 		await Promise.all(clients.splice(0).map((c) => c.close()));
