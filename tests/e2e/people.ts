@@ -1,5 +1,5 @@
 import { expect, type BrowserContext, type Locator, type Page } from '@playwright/test';
-import { onboard, openPerson, removeDir, type Stack } from './stack.js';
+import { onboard, openPerson, removeDir, unlock, type Stack } from './stack.js';
 
 /**
  * The set-up most conversation tests share: an administering person creates a conversation and
@@ -39,7 +39,9 @@ export async function startConversation(
 		await expect(field).toBeVisible();
 		await expect(field).not.toHaveValue('');
 		const link = (await field.inputValue()).trim();
+		// Opening the link loads the page afresh, and a fresh page starts locked (the vault).
 		await guest.page.goto(link);
+		await unlock(guest.page);
 		await guest.page.getByTestId('join-button').click();
 		await expect(a.getByTestId('join-request')).toContainText(guest.name);
 		await a.getByTestId('admit-button').click();

@@ -1,6 +1,6 @@
 import { expect, test } from '@playwright/test';
 import { closePeople, createPerson, messageWith, sendMessage, startConversation, type Person } from './people.js';
-import { dumpIndexedDb, filesUnder, findInFiles, startStack, writeControlMarker, type Stack } from './stack.js';
+import { dumpIndexedDb, filesUnder, findInFiles, reloadAndUnlock, startStack, writeControlMarker, type Stack } from './stack.js';
 
 /**
  * Threads, edits and delete for everyone between a therapist and a client, through the real
@@ -89,7 +89,7 @@ test('replies in a thread, edits keep history, deletions remove text everywhere,
 	await expect(messageWith(c, ROOT).getByTestId('delete-button')).toHaveCount(0);
 
 	// Every device that has it shows it after a reload, too.
-	await c.reload();
+	await reloadAndUnlock(c);
 	await expect(c.getByTestId('message-deleted')).toHaveCount(2, { timeout: 30_000 });
 	await expect(messageWith(c, ROOT).getByTestId('replies-button')).toBeVisible();
 
