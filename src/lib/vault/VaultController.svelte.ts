@@ -302,7 +302,7 @@ export class VaultController implements VaultHandle {
 
 	/**
 	 * The practice's requirement of a passkey for this person's role.
-	 * TODO(#7): the practice (issue 7) will call this from its role settings; nothing does yet.
+	 * Practice roles don't exist yet (issue 7), so nothing outside the settings and tests calls this.
 	 */
 	async setPasskeyRequired(required: boolean): Promise<void> {
 		this.#policy = { ...this.#policy, passkeyRequired: required };

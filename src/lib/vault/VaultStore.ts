@@ -23,8 +23,7 @@ export interface VaultPolicy {
 	wipeAfter: number;
 	/**
 	 * The practice requires a passkey as second factor for this person's role.
-	 * TODO(#7): set from the practice's role settings once practices exist; until then it is only
-	 * a local flag (`setPasskeyRequired`), and the settings ask to add a passkey when it is set.
+	 * Meant to follow the practice's role settings (issue 7); today it is only a local flag (`setPasskeyRequired`), and the settings ask to add a passkey when it is set.
 	 */
 	passkeyRequired: boolean;
 }

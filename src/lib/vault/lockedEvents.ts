@@ -6,8 +6,8 @@ import type { LockedEvent } from './VaultStore.js';
  * The vault queues them (without secrets) in its own database, and at the next unlock passes
  * them to the receiver registered here, which signs them into the audit trail.
  *
- * TODO(#8): the audit trail (src/lib/audit, built alongside) registers its receiver here. Until
- * it does, the events stay in {@link pendingLockedEvents} for the session and nowhere else.
+ * The app registers the audit recorder as the receiver when it starts (TendApp). Before that,
+ * the events wait in {@link pendingLockedEvents} for the session and nowhere else.
  */
 export interface LockedEventBatch {
 	events: LockedEvent[];
