@@ -67,6 +67,36 @@ export function createAddWriterRecord(
 	);
 }
 
+/**
+ * The next epoch record with new writer and administrator lists and the same secret (rule 7):
+ * for a role change that alters who may write but not who may read. Anyone who loses read
+ * access needs {@link createRotationRecord} instead, since they still hold this secret.
+ */
+export function createWritersRecord(
+	admin: SignKeyPair,
+	head: EpochState,
+	lists: { admins: Uint8Array[]; writers: Uint8Array[] }
+): Uint8Array {
+	if (lists.admins.length === 0 || lists.writers.length === 0) {
+		throw new Error('an epoch needs at least one administrator and one writer');
+	}
+	return encodeSignedRecord(
+		{
+			t: 'epoch',
+			v: 1,
+			doc: head.doc,
+			n: head.n + 1,
+			prev: head.hash,
+			gen: head.gen,
+			accessPk: head.accessPk,
+			admins: lists.admins,
+			writers: lists.writers
+		},
+		Tag.epoch,
+		admin
+	);
+}
+
 export interface Rotation {
 	record: Uint8Array;
 	/** The new generation's secret: sealed to the remaining devices in envelopes. */
