@@ -41,8 +41,8 @@ test.afterEach(async () => {
 	await stack.close();
 });
 
-/** A valid PNG (w×h, a colour gradient) that carries `marker` in a text chunk. */
-function makePng(width: number, height: number, marker: string): Buffer {
+/** A valid PNG (w×h, a colour gradient), carrying `marker` in a text chunk when given. */
+function makePng(width: number, height: number, marker?: string): Buffer {
 	const chunk = (type: string, data: Buffer) => {
 		const length = Buffer.alloc(4);
 		length.writeUInt32BE(data.length);
@@ -68,10 +68,48 @@ function makePng(width: number, height: number, marker: string): Buffer {
 	return Buffer.concat([
 		Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
 		chunk('IHDR', header),
-		chunk('tEXt', Buffer.from(`Comment\0${marker}`, 'latin1')),
+		...(marker === undefined ? [] : [chunk('tEXt', Buffer.from(`Comment\0${marker}`, 'latin1'))]),
 		chunk('IDAT', deflateSync(rows)),
 		chunk('IEND', Buffer.alloc(0))
 	]);
+}
+
+/**
+ * A JPEG as a phone camera writes one: Chromium encodes a 640×400 gradient, then an EXIF block
+ * is put in front holding orientation 6 (turn 90° clockwise to display) and `marker` where a
+ * camera puts its GPS position and serial number.
+ */
+async function makeCameraJpeg(page: Page, marker: string): Promise<Buffer> {
+	const encoded = await page.evaluate(async () => {
+		const canvas = document.createElement('canvas');
+		canvas.width = 640;
+		canvas.height = 400;
+		const ctx = canvas.getContext('2d')!;
+		const gradient = ctx.createLinearGradient(0, 0, 640, 400);
+		gradient.addColorStop(0, '#2a6f97');
+		gradient.addColorStop(1, '#f4a261');
+		ctx.fillStyle = gradient;
+		ctx.fillRect(0, 0, 640, 400);
+		const blob = await new Promise<Blob>((resolve) => canvas.toBlob((b) => resolve(b!), 'image/jpeg', 0.9));
+		return [...new Uint8Array(await blob.arrayBuffer())];
+	});
+	const jpeg = Buffer.from(encoded);
+	const text = Buffer.from(`${marker}\0`, 'latin1');
+	// Little-endian TIFF, IFD0 with two entries: Orientation = 6 and ImageDescription → text.
+	const ifd = Buffer.alloc(2 + 2 * 12 + 4);
+	ifd.writeUInt16LE(2, 0);
+	ifd.writeUInt16LE(0x0112, 2);
+	ifd.writeUInt16LE(3, 4);
+	ifd.writeUInt32LE(1, 6);
+	ifd.writeUInt16LE(6, 10);
+	ifd.writeUInt16LE(0x010e, 14);
+	ifd.writeUInt16LE(2, 16);
+	ifd.writeUInt32LE(text.length, 18);
+	ifd.writeUInt32LE(8 + ifd.length, 22);
+	const tiff = Buffer.concat([Buffer.from([0x49, 0x49, 0x2a, 0, 8, 0, 0, 0]), ifd, text]);
+	const payload = Buffer.concat([Buffer.from('Exif\0\0', 'latin1'), tiff]);
+	const app1 = Buffer.concat([Buffer.from([0xff, 0xe1, (payload.length + 2) >> 8, (payload.length + 2) & 0xff]), payload]);
+	return Buffer.concat([jpeg.subarray(0, 2), app1, jpeg.subarray(2)]);
 }
 
 /** A text document of `size` bytes with `marker` on every line and random filler. */
@@ -174,10 +212,10 @@ test('a photo and a voice note go both ways, offline files queue and resume, and
 		await attach(t, [{ name: 'receipt-march.png', mimeType: 'image/png', buffer: png }]);
 		await expect(t.getByTestId('pending-file')).toHaveAttribute('data-kind', 'image');
 		await sendPending(t, 'The receipt from March');
-		const sentPhoto = t.locator('[data-testid="attachment"][data-kind="image"]');
+		const sentPhoto = t.locator('[data-testid="attachment"][data-kind="image"]').first();
 		await expect(sentPhoto).toHaveAttribute('data-status', 'saved', { timeout: 30_000 });
 
-		const photo = c.locator('[data-testid="attachment"][data-kind="image"]');
+		const photo = c.locator('[data-testid="attachment"][data-kind="image"]').first();
 		await expect(photo).toBeVisible({ timeout: 30_000 });
 		await expect(photo.getByTestId('attachment-thumbnail')).toHaveAttribute('src', /^data:image\/jpeg;base64,/);
 		await expect(photo).toHaveAttribute('data-status', 'remote');
@@ -188,9 +226,28 @@ test('a photo and a voice note go both ways, offline files queue and resume, and
 		expect(await full.getAttribute('src')).toMatch(/^blob:/);
 		const savedPhoto = await saveBytes(c, c.getByTestId('photo-save'));
 		expect(savedPhoto.name).toBe('receipt-march.png');
-		expect(savedPhoto.bytes.equals(png)).toBe(true);
+		// The same PNG, pixels byte for byte, without its text chunk (metadata is stripped).
+		expect(savedPhoto.bytes.equals(makePng(640, 400))).toBe(true);
 		await c.keyboard.press('Escape');
 		await expect(photo).toHaveAttribute('data-status', 'saved');
+
+		// A camera photo: its GPS-like EXIF never leaves the sender's device, its orientation does.
+		const gpsMarker = `gps-plaintext-${randomBytes(6).toString('hex')}`;
+		const cameraJpeg = await makeCameraJpeg(t, gpsMarker);
+		expect(cameraJpeg.includes(gpsMarker)).toBe(true);
+		await attach(t, [{ name: 'worksheet-photo.jpg', mimeType: 'image/jpeg', buffer: cameraJpeg }]);
+		await sendPending(t);
+		const cameraPhoto = c.locator('[data-testid="attachment"][data-kind="image"]').nth(1);
+		await expect(cameraPhoto).toBeVisible({ timeout: 30_000 });
+		await cameraPhoto.getByTestId('attachment-photo').click();
+		// Shown upright: orientation 6 turns the 640×400 picture into a 400×640 one.
+		await expect.poll(() => c.getByTestId('photo-full').evaluate((img) => (img as HTMLImageElement).naturalWidth)).toBe(400);
+		const savedCamera = await saveBytes(c, c.getByTestId('photo-save'));
+		await c.keyboard.press('Escape');
+		expect(savedCamera.bytes.includes(gpsMarker)).toBe(false);
+		expect(savedCamera.bytes.includes(Buffer.from('Exif\0\0', 'latin1'))).toBe(true);
+		const jpegScan = cameraJpeg.subarray(cameraJpeg.length - 300, cameraJpeg.length - 268);
+		expect(savedCamera.bytes.includes(jpegScan)).toBe(true);
 
 		// A voice note from the client's fake microphone, with duration and waveform.
 		await c.getByTestId('record-button').click();
@@ -266,7 +323,7 @@ test('a photo and a voice note go both ways, offline files queue and resume, and
 		// A downloaded photo opens again with the relay stopped, after a reload: kept sealed.
 		await stack.relay.stop();
 		await reloadAndUnlock(c);
-		const again = c.locator('[data-testid="attachment"][data-kind="image"]');
+		const again = c.locator('[data-testid="attachment"][data-kind="image"]').first();
 		await expect(again).toHaveAttribute('data-status', 'saved', { timeout: 30_000 });
 		await again.getByTestId('attachment-photo').click();
 		await expect.poll(() => c.getByTestId('photo-full').evaluate((img) => (img as HTMLImageElement).naturalWidth)).toBe(640);
@@ -274,12 +331,12 @@ test('a photo and a voice note go both ways, offline files queue and resume, and
 
 		// No plaintext of any file in the relay's files, either profile or a raw IndexedDB dump;
 		// a marker written in clear is found by the same scans.
-		const markers = [photoMarker, sheetMarker, bigMarker];
+		const markers = [photoMarker, gpsMarker, sheetMarker, bigMarker];
 		const voiceSlices = [voiceBytes.length >> 1, voiceBytes.length - 40].map((at) => voiceBytes.subarray(at, at + 32));
 		const pngSlice = png.subarray(png.length - 200, png.length - 160);
 		const relayFiles = filesUnder(stack.relay.dataDir);
 		expect([...findInFiles(relayFiles, markers).keys()]).toEqual([]);
-		expect(filesContaining(relayFiles, [...voiceSlices, pngSlice])).toEqual([]);
+		expect(filesContaining(relayFiles, [...voiceSlices, pngSlice, jpegScan])).toEqual([]);
 
 		const control = `files-positive-control-${Date.now()}-Ω`;
 		for (const person of [therapist, client]) {
@@ -296,7 +353,7 @@ test('a photo and a voice note go both ways, offline files queue and resume, and
 			expect(hits.has(control), 'the profile scan finds the positive control').toBe(true);
 			hits.delete(control);
 			expect(Object.fromEntries(hits)).toEqual({});
-			expect(filesContaining(files, [...voiceSlices, pngSlice])).toEqual([]);
+			expect(filesContaining(files, [...voiceSlices, pngSlice, jpegScan])).toEqual([]);
 		}
 	} finally {
 		await therapist.context.close().catch(() => {});

@@ -1,5 +1,6 @@
 import type { AttachmentDraft } from '../app/types.js';
 import { MAX_THUMB_BYTES, MAX_WAVE_POINTS } from '../model/attachment.js';
+import { stripImageMetadata } from './imageMetadata.js';
 
 /**
  * Preparing files on the sender's device, in the browser: thumbnails for photos and waveforms
@@ -13,6 +14,9 @@ const PHOTO_TYPES = new Set(['image/jpeg', 'image/png', 'image/gif', 'image/webp
 /** Longest side of a thumbnail in CSS pixels. */
 const THUMB_SIDE = 320;
 
+/** JPEG quality when a photo has to be re-encoded to shed its metadata. */
+const REENCODE_QUALITY = 0.92;
+
 /** Points in a voice note's waveform. */
 const WAVE_POINTS = 64;
 
@@ -23,9 +27,43 @@ export async function draftFromFile(file: File): Promise<AttachmentDraft> {
 	const name = file.name || 'file';
 	if (PHOTO_TYPES.has(mime)) {
 		const image = await thumbnail(file).catch(() => undefined);
-		if (image) return { kind: 'image', name, mime, bytes, ...image };
+		if (image) return { kind: 'image', ...(await withoutMetadata(file, name, mime, bytes)), ...image };
 	}
 	return { kind: 'file', name, mime, bytes };
+}
+
+/**
+ * A photo's bytes without its location, device and editing metadata (`imageMetadata.ts`).
+ * GIFs have no place for camera metadata and go as they are (re-encoding would stop an
+ * animation); a photo the stripper can't clean (AVIF, or a file it doesn't understand) is
+ * re-encoded from its pixels as a JPEG, which carries nothing else.
+ */
+async function withoutMetadata(
+	file: Blob,
+	name: string,
+	mime: string,
+	bytes: Uint8Array
+): Promise<{ name: string; mime: string; bytes: Uint8Array }> {
+	if (mime === 'image/gif') return { name, mime, bytes };
+	const stripped = stripImageMetadata(bytes, mime);
+	if (stripped.ok) return { name, mime, bytes: stripped.bytes };
+	const bitmap = await createImageBitmap(file);
+	try {
+		const canvas = document.createElement('canvas');
+		canvas.width = bitmap.width;
+		canvas.height = bitmap.height;
+		const ctx = canvas.getContext('2d');
+		if (!ctx) throw new Error('no 2d canvas to re-encode the photo');
+		ctx.drawImage(bitmap, 0, 0);
+		const blob = await new Promise<Blob | null>((resolve) =>
+			canvas.toBlob(resolve, 'image/jpeg', REENCODE_QUALITY)
+		);
+		if (!blob) throw new Error('the photo could not be re-encoded');
+		const jpegName = name.replace(/\.[^./]*$/, '') + '.jpg';
+		return { name: jpegName, mime: 'image/jpeg', bytes: new Uint8Array(await blob.arrayBuffer()) };
+	} finally {
+		bitmap.close();
+	}
 }
 
 /** A thumbnail as a small JPEG, and the image's own size; undefined if the image can't be read. */

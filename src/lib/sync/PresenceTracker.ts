@@ -61,6 +61,12 @@ export class PresenceTracker {
 	readonly #device: SignKeyPair;
 	readonly #options: PresenceOptions;
 	readonly #docs = new Map<string, DocPresence>();
+	/**
+	 * The last `sentAt` this device sealed. Receivers drop a frame not newer than the sender's
+	 * previous one (a replay), so two frames sealed in the same millisecond (coming online and
+	 * starting to type) must still carry increasing times.
+	 */
+	#lastSentAt = 0;
 
 	constructor(device: SignKeyPair, options: Partial<PresenceOptions> = {}) {
 		this.#device = device;
@@ -72,6 +78,8 @@ export class PresenceTracker {
 		const epoch = sync.head.n;
 		const key = sync.presenceKey(epoch);
 		if (!key) return undefined;
+		const sentAt = Math.max(now, this.#lastSentAt + 1);
+		this.#lastSentAt = sentAt;
 		return sealPresence({
 			key,
 			doc: sync.doc,
@@ -79,7 +87,7 @@ export class PresenceTracker {
 			device: this.#device,
 			online: true,
 			typing,
-			sentAt: now,
+			sentAt,
 			auditCounter,
 			vector: sync.counterVector(PRESENCE_MAX_VECTOR)
 		});

@@ -129,6 +129,26 @@ describe('presence between engines', () => {
 		expect(withheld).toBe(me);
 	});
 
+	it('seals two frames of the same millisecond with increasing times, so neither reads as a replay', async () => {
+		const { therapist, client, conversation, joined } = await pair();
+		const before = client.engine.presence.dropped(joined.docKey);
+		const now = Date.now() + 60_000;
+		const first = therapist.engine.presence.seal(conversation, false, now);
+		const second = therapist.engine.presence.seal(conversation, true, now);
+		if (!first || !second) throw new Error('the therapist holds the presence key');
+
+		client.engine.presence.receive(joined, first, now);
+		client.engine.presence.receive(joined, second, now);
+		// A true replay of the second frame is still dropped.
+		client.engine.presence.receive(joined, second, now);
+
+		expect(client.engine.presence.dropped(joined.docKey) - before).toBe(1);
+		const therapistHex = toHex(therapist.ctx.author.device.publicKey);
+		expect(client.engine.presenceOf(joined.docKey).find((p) => p.device === therapistHex)).toMatchObject({
+			typing: true
+		});
+	});
+
 	it('drops frames that do not verify, silently but countably', async () => {
 		const { therapist, client, conversation, joined } = await pair();
 		const sender = await asDevice(therapist, conversation);

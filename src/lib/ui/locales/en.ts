@@ -122,6 +122,7 @@ export const en = {
 	'composer.pending': 'To send with this message',
 	'composer.removeFile': 'Remove {name}',
 	'composer.fileTooLarge': '{name} is larger than 24 MB and can\'t be sent.',
+	'composer.fileUnreadable': '{name} couldn\'t be prepared for sending. Try saving it again as a JPEG or PNG.',
 	'composer.filesHint': 'You can also drop files here or paste them.',
 	'composer.filesOtherTab': 'Files can be sent from the Tend tab that was opened first.',
 	'composer.dropHere': 'Drop files here to attach them',

@@ -125,6 +125,7 @@ export const ru = {
 	'composer.pending': 'Будет отправлено с сообщением',
 	'composer.removeFile': 'Убрать {name}',
 	'composer.fileTooLarge': 'Файл {name} больше 24 МБ, его нельзя отправить.',
+	'composer.fileUnreadable': 'Не удалось подготовить {name} к отправке. Попробуйте сохранить его заново в формате JPEG или PNG.',
 	'composer.filesHint': 'Файлы можно также перетащить сюда или вставить.',
 	'composer.filesOtherTab': 'Файлы можно отправлять из вкладки Tend, открытой первой.',
 	'composer.dropHere': 'Отпустите файлы, чтобы прикрепить их',
