@@ -40,7 +40,11 @@ export const Tag = {
 	/** The hash over an exported audit file's records, in file order. */
 	auditExportDigest: 'tend/audit-export-digest/v1',
 	/** A signed archive of a conversation (or board) for the clinical record. */
-	archive: 'tend/archive/v1'
+	archive: 'tend/archive/v1',
+	/** A period document's relay id: (conversation id, period number), rule 19. */
+	periodId: 'tend/period-id/v1',
+	/** A period document's local (Repo) id on one device: never the relay id (rule 16). */
+	periodLocalId: 'tend/period-local-id/v1'
 } as const;
 export type Tag = (typeof Tag)[keyof typeof Tag];
 

@@ -38,6 +38,12 @@ export interface ConversationDoc {
 
 export type ConversationKind = 'direct' | 'group' | 'announcements';
 
+/**
+ * What holds messages and the operations on them: the conversation document (period 0) or a
+ * period document (model/period.ts).
+ */
+export type MessageHost = Pick<ConversationDoc, 'messages' | 'reactions'>;
+
 /*
  * Every operation below is a new object: its object id (`n@actor`) names the actor that wrote
  * it, and the actor's claim names the device (rule 12). Who may do what is decided from that
@@ -174,7 +180,7 @@ export interface NewMessage {
  * Appends a message with every container later operations write into (edits, deletions), so
  * no device ever has to create one afterwards. Works in v1 documents too.
  */
-export function appendMessage(doc: ConversationDoc, message: NewMessage): void {
+export function appendMessage(doc: MessageHost, message: NewMessage): void {
 	const stored: Message = {
 		id: new A.ImmutableString(message.id),
 		author: new A.ImmutableString(message.author),

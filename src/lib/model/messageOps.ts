@@ -1,5 +1,10 @@
 import * as A from '@automerge/automerge';
-import { MAX_MESSAGE_LENGTH, type ConversationDoc, type Message } from './conversation.js';
+import {
+	MAX_MESSAGE_LENGTH,
+	type ConversationDoc,
+	type Message,
+	type MessageHost
+} from './conversation.js';
 
 /**
  * The operations on a conversation after its messages are sent: edit, delete for everyone,
@@ -29,7 +34,7 @@ export const MAX_RESOURCE_TITLE_LENGTH = 200;
 export const MAX_URL_LENGTH = 2000;
 
 /** Finds a message by id, newest first (recent messages are the ones people act on). */
-export function findMessage(doc: ConversationDoc, id: string): Message | undefined {
+export function findMessage(doc: MessageHost, id: string): Message | undefined {
 	const list = doc.messages;
 	for (let i = list.length - 1; i >= 0; i--) {
 		const message = list[i];
@@ -38,7 +43,7 @@ export function findMessage(doc: ConversationDoc, id: string): Message | undefin
 	return undefined;
 }
 
-function requireMessage(doc: ConversationDoc, id: string): Message {
+function requireMessage(doc: MessageHost, id: string): Message {
 	const message = findMessage(doc, id);
 	if (!message) throw new ConversationOpError('no-message', 'no message with this id');
 	return message;
@@ -60,7 +65,7 @@ function checkText(text: string): void {
 
 /** Adds a new version of a message. Messages of a v1 document have no edit list: refused. */
 export function editMessage(
-	doc: ConversationDoc,
+	doc: MessageHost,
 	id: string,
 	edit: { text: string; at: number; mentions?: string[] }
 ): void {
@@ -78,7 +83,7 @@ export function editMessage(
  * version's text from the current state. The document's history still holds them (see
  * docs/security.md).
  */
-export function deleteMessage(doc: ConversationDoc, id: string, at: number): void {
+export function deleteMessage(doc: MessageHost, id: string, at: number): void {
 	const message = requireMessage(doc, id);
 	requireList(message.deletions, 'deletion list on this message').push({ at });
 	clearMessageText(message);
@@ -108,7 +113,7 @@ export function isReactionEmoji(value: string): boolean {
 }
 
 /** Sets this device's reaction `emoji` on a message on or off (the caller toggles). */
-export function setReaction(doc: ConversationDoc, id: string, emoji: string, on: boolean): void {
+export function setReaction(doc: MessageHost, id: string, emoji: string, on: boolean): void {
 	if (!isReactionEmoji(emoji)) throw new ConversationOpError('bad-emoji', 'not an emoji');
 	requireList(doc.reactions, 'reactions').push({
 		m: new A.ImmutableString(id),

@@ -12,3 +12,4 @@ export * from './records.js';
 export * from './auth.js';
 export * from './invite.js';
 export * from './blob.js';
+export * from './period.js';

@@ -16,6 +16,13 @@ import {
 	verifyGenesis,
 	type EpochState
 } from '../protocol/records.js';
+import { periodDocId } from '../protocol/period.js';
+import {
+	acceptsGenesisActor,
+	checkPeriodDoc,
+	periodGenesis,
+	PERIOD_GENESIS_ACTOR
+} from '../model/period.js';
 import { secretMatchesEpoch } from './documentRecords.js';
 import { SerialQueue, type SealedStore } from './SealedStore.js';
 import {
@@ -68,6 +75,11 @@ interface DocState {
 	tail?: Record<string, number>;
 	/** A snapshot was distrusted: this device catches up from the full log and loads none. */
 	noSnapshot?: boolean;
+	/**
+	 * Set for a period document (rule 19): the conversation whose epoch chain and secrets it
+	 * shares, and its number. Its entry keys are derived with (conversation, generation, n).
+	 */
+	period?: { conv: Uint8Array; n: number };
 }
 
 export interface OutboxItem {
@@ -133,8 +145,13 @@ interface Verified {
 }
 
 export class DocSync extends EventEmitter<DocSyncEvents> {
+	/** The relay id of this document's log (a period's own id for a period document). */
 	readonly doc: Uint8Array;
 	readonly docKey: string;
+	/** The document the epoch chain names: the conversation, for a period document. */
+	readonly chainDoc: Uint8Array;
+	/** The period number: 0 for a conversation (or board) document itself. */
+	readonly period: number;
 	#handle: DocHandle<unknown>;
 	#ctx: DocSyncContext;
 	#state: DocState;
@@ -165,6 +182,8 @@ export class DocSync extends EventEmitter<DocSyncEvents> {
 		this.#ctx = ctx;
 		this.doc = doc;
 		this.docKey = toBase64Url(doc);
+		this.chainDoc = state.period?.conv ?? doc;
+		this.period = state.period?.n ?? 0;
 		this.#state = state;
 		this.#epochs = epochs;
 		this.#handle = handle;
@@ -225,13 +244,51 @@ export class DocSync extends EventEmitter<DocSyncEvents> {
 		return sync;
 	}
 
+	/**
+	 * Starts syncing period `n` of the conversation `parent` syncs (rule 19): the document is
+	 * imported from the deterministic genesis under `localId`, so another device (or tab) that
+	 * rolled over to the same period holds the same document. It shares the conversation's chain
+	 * and secrets; the engine passes later records and secrets to both. The relay must register
+	 * it (`period.create`) before it is opened; until then `registered` is false.
+	 */
+	static async createPeriod(
+		ctx: DocSyncContext,
+		parent: DocSync,
+		n: number,
+		localId: DocumentId
+	): Promise<DocSync> {
+		if (parent.period !== 0) throw new Error('a period belongs to a conversation, not a period');
+		const doc = periodDocId(parent.doc, n);
+		const handle = ctx.repo.import<unknown>(periodGenesis(doc, n).saved, { docId: localId });
+		const secrets: Record<number, Uint8Array> = {};
+		for (const gen of parent.heldGenerations()) secrets[gen] = parent.secretOf(gen)!;
+		const state: DocState = {
+			localId,
+			chain: parent.chainRecords(),
+			secrets,
+			cursor: 0,
+			pushedHeads: A.getHeads(handle.doc() as A.Doc<unknown>),
+			counters: {},
+			myActors: [],
+			actors: {},
+			seen: {},
+			registered: false,
+			nextOutbox: 0,
+			period: { conv: parent.doc, n }
+		};
+		const sync = new DocSync(ctx, doc, state, [...parent.epochs], handle);
+		await ctx.repo.flush([localId]);
+		await sync.#saveState();
+		return sync;
+	}
+
 	/** Loads a document's sync state from the sealed store; undefined if there is none. */
 	static async load(ctx: DocSyncContext, doc: Uint8Array): Promise<DocSync | undefined> {
 		const docKey = toBase64Url(doc);
 		const bytes = await ctx.store.load(stateKey(docKey));
 		if (!bytes) return undefined;
 		const state = decodeCbor(bytes) as DocState;
-		const verified = verifyChain(doc, state.chain);
+		const verified = verifyChain(state.period?.conv ?? doc, state.chain);
 		if (!verified.ok) throw new Error(`stored chain is invalid: ${verified.why}`);
 
 		const handle = await ctx.repo.find<unknown>(state.localId as DocumentId);
@@ -435,7 +492,7 @@ export class DocSync extends EventEmitter<DocSyncEvents> {
 			await this.#ctx.repo.flush([this.localId]);
 
 			const epoch = this.head.n;
-			const contentKey = deriveContentKey(secret, this.doc, this.head.gen);
+			const contentKey = this.#contentKey(secret, this.head.gen);
 			const puts: { key: string[]; data: Uint8Array }[] = [];
 			const created: OutboxItem[] = [];
 			for (const group of groupBySize(own, MAX_ENTRY_PAYLOAD - 1024)) {
@@ -582,7 +639,7 @@ export class DocSync extends EventEmitter<DocSyncEvents> {
 			const rotation = this.#firstEpochOf(g);
 			const before = this.#firstEpochOf(g - 1);
 			if (!rotation?.sealedPrev || !before) return;
-			const previous = openPreviousSecret(s, this.doc, g, rotation.sealedPrev);
+			const previous = openPreviousSecret(s, this.chainDoc, g, rotation.sealedPrev);
 			if (!previous || !secretMatchesEpoch(previous, before)) return;
 			this.#state.secrets[g - 1] = previous;
 			s = previous;
@@ -598,7 +655,7 @@ export class DocSync extends EventEmitter<DocSyncEvents> {
 		const head = this.head;
 		const secret = this.#state.secrets[head.gen];
 		if (!secret) return [];
-		const contentKey = deriveContentKey(secret, this.doc, head.gen);
+		const contentKey = this.#contentKey(secret, head.gen);
 		const puts: { key: string[]; data: Uint8Array }[] = [];
 		this.#outbox = this.#outbox.map((item) => {
 			const header = parseEntryHeader(item.entry);
@@ -752,6 +809,13 @@ export class DocSync extends EventEmitter<DocSyncEvents> {
 			} catch {
 				return this.#reject();
 			}
+			if (decoded.actor === PERIOD_GENESIS_ACTOR) {
+				// Rule 19: the genesis actor's only change is the genesis every device recomputes.
+				const period = this.#state.period;
+				if (!period || !acceptsGenesisActor(decoded, this.doc, period.n)) return this.#reject();
+				hashes.push(decoded.hash);
+				continue;
+			}
 			const known = this.#state.actors[decoded.actor] ?? claims[decoded.actor];
 			if (known) {
 				if (!equalBytes(known, author)) return this.#reject();
@@ -780,7 +844,12 @@ export class DocSync extends EventEmitter<DocSyncEvents> {
 	#contentKeyOf(epoch: number): Uint8Array | undefined {
 		const state = this.#epochs[epoch];
 		const secret = state && this.#state.secrets[state.gen];
-		return secret ? deriveContentKey(secret, this.doc, state.gen) : undefined;
+		return secret ? this.#contentKey(secret, state.gen) : undefined;
+	}
+
+	/** Entry key of generation `gen`: derived with the period number (rule 19, docs/security.md). */
+	#contentKey(secret: Uint8Array, gen: number): Uint8Array {
+		return deriveContentKey(secret, this.chainDoc, gen, this.period);
 	}
 
 	/**
@@ -1003,7 +1072,7 @@ export class DocSync extends EventEmitter<DocSyncEvents> {
 			const secret = this.secretOf(this.head.gen);
 			if (!secret) throw new Error('no secret for the current key generation');
 			const entry = sealEntry({
-				contentKey: deriveContentKey(secret, this.doc, this.head.gen),
+				contentKey: this.#contentKey(secret, this.head.gen),
 				kind: EntryKind.snapshot,
 				doc: this.doc,
 				epoch: this.head.n,
@@ -1075,6 +1144,12 @@ export class DocSync extends EventEmitter<DocSyncEvents> {
 		} catch {
 			return undefined;
 		}
+		// Rule 19: a period's snapshot holds the recomputed genesis and nothing else by its actor.
+		const period = this.#state.period;
+		if (period) {
+			if (!checkPeriodDoc(A.load<unknown>(payload.doc), this.doc, period.n).ok) return undefined;
+			actors.delete(PERIOD_GENESIS_ACTOR);
+		}
 		// Rule 12: every actor is claimed, by a device that writes the document.
 		const writers = this.#epochs.slice(0, header.epoch + 1).flatMap((e) => e.writers);
 		for (const actor of actors) {
@@ -1097,7 +1172,8 @@ export class DocSync extends EventEmitter<DocSyncEvents> {
 		const own = A.getAllChanges(old).filter((change) =>
 			this.#state.myActors.includes(A.decodeChange(change).actor)
 		);
-		let fresh = A.init<unknown>();
+		const period = this.#state.period;
+		let fresh = period ? A.load<unknown>(periodGenesis(this.doc, period.n).saved) : A.init<unknown>();
 		if (own.length > 0) fresh = A.applyChanges(fresh, own)[0];
 		const handle = this.#ctx.repo.import<unknown>(A.save(fresh));
 
