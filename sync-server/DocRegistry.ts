@@ -32,6 +32,15 @@ export interface DocState {
 	/** Connections that proved the access key (`doc.open`), with the key they proved. */
 	readers: Map<Connection, Uint8Array>;
 	subs: Set<Subscription>;
+	/**
+	 * For a period document (rule 19): the conversation whose chain, access keys and writers it
+	 * shares, and its number. A period has no chain of its own.
+	 */
+	parent?: { doc: DocState; n: number };
+	/** For a conversation: its period documents loaded so far (kept in step with the head). */
+	children: DocState[];
+	/** For a conversation: the highest period registered (0 when none). */
+	periods: number;
 }
 
 /**
@@ -56,7 +65,7 @@ export class DocRegistry {
 		if (cached) return cached;
 
 		const stored = this.store.getDocument(doc);
-		if (!stored) return undefined;
+		if (!stored) return this.#period(doc, key);
 		const chain = verifyChain(doc, this.store.readChain(doc, 0, Infinity));
 		if (!chain.ok) throw new Error(`stored chain does not verify: ${chain.why}`);
 		const states = chain.value;
@@ -73,8 +82,39 @@ export class DocRegistry {
 			listed: keySet(states.flatMap((st) => [...st.writers, ...st.admins])),
 			lastSeq: this.store.lastSeq(doc),
 			readers: new Map(),
-			subs: new Set()
+			subs: new Set(),
+			children: [],
+			periods: this.store.highestPeriod(doc)
 		};
+		this.#docs.set(key, state);
+		return state;
+	}
+
+	/**
+	 * A period document's state: its own log, readers and subscriptions, and its conversation's
+	 * head, access keys and writer lists (the same objects, moved by {@link advanceHead}).
+	 */
+	#period(id: Uint8Array, key: string): DocState | undefined {
+		const period = this.store.getPeriod(id);
+		if (!period) return undefined;
+		const parent = this.get(period.conv);
+		if (!parent) throw new Error('a stored period names no document');
+		const state: DocState = {
+			id: Uint8Array.from(id),
+			logId: logId(id),
+			head: parent.head,
+			accessPks: parent.accessPks,
+			writers: parent.writers,
+			admins: parent.admins,
+			listed: parent.listed,
+			lastSeq: this.store.lastSeq(id),
+			readers: new Map(),
+			subs: new Set(),
+			parent: { doc: parent, n: period.n },
+			children: [],
+			periods: 0
+		};
+		parent.children.push(state);
 		this.#docs.set(key, state);
 		return state;
 	}
@@ -87,6 +127,12 @@ export function advanceHead(doc: DocState, next: EpochState): void {
 	doc.writers = keySet(next.writers);
 	doc.admins = keySet(next.admins);
 	for (const key of [...next.writers, ...next.admins]) doc.listed.add(keyOf(key));
+	// Periods share the conversation's chain (rule 19): same head, same writer lists.
+	for (const child of doc.children) {
+		child.head = doc.head;
+		child.writers = doc.writers;
+		child.admins = doc.admins;
+	}
 }
 
 function keySet(keys: Uint8Array[]): Set<string> {

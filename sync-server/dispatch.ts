@@ -23,6 +23,7 @@ const HANDLERS: { [T in RequestType]: Handler<T> } = {
 	'doc.open': docs.open,
 	'doc.chain': docs.chain,
 	'epoch.append': docs.appendEpoch,
+	'period.create': docs.createPeriod,
 	sub: entries.sub,
 	unsub: entries.unsub,
 	push: entries.push,

@@ -35,6 +35,8 @@ export interface BlobLimits {
 function requireWriter(ctx: RelayContext, conn: Connection, doc: Uint8Array): DocState {
 	requireDevice(conn);
 	const state = requireReader(ctx, conn, doc);
+	// Files belong to the conversation document: a period counted apart would multiply the quota.
+	if (state.parent) throw new RelayError('unknown-doc', 'files belong to the conversation');
 	if (!conn.deviceKey || !state.writers.has(conn.deviceKey)) throw new RelayError('not-writer');
 	return state;
 }

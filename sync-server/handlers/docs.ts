@@ -1,6 +1,7 @@
 import { verifyAccessProof } from '../../src/lib/protocol/auth.js';
 import { equalBytes } from '../../src/lib/protocol/bytes.js';
 import { RelayError } from '../../src/lib/protocol/errors.js';
+import { MAX_PERIOD, periodDocId } from '../../src/lib/protocol/period.js';
 import { verifyEpochRecord, verifyGenesis } from '../../src/lib/protocol/records.js';
 import { advanceHead, type DocState } from '../DocRegistry.js';
 import { FRAME_ITEMS_BUDGET, MAX_RECORD_BYTES } from '../limits.js';
@@ -61,7 +62,33 @@ export const open: Handler<'doc.open'> = (ctx, conn, req) => {
 	}
 
 	conn.open(doc, accessPk);
-	return { head: doc.head.n, seq: doc.lastSeq };
+	// A conversation's answer says how many periods it has, so a device learns of periods it
+	// doesn't hold yet (rule 19). A period's answer names none.
+	return { head: doc.head.n, seq: doc.lastSeq, ...(doc.parent ? {} : { periods: doc.periods }) };
+};
+
+/**
+ * `period.create`: registers period `n` of a conversation (rule 19). Only a writer of the
+ * conversation, on a connection that proved its current access key, registers one, and only the
+ * next number (or one already registered: two devices that rolled over offline both ask), so
+ * nobody reserves numbers far ahead. The id is computed here, never taken from the device.
+ */
+export const createPeriod: Handler<'period.create'> = (ctx, conn, req) => {
+	requireDevice(conn);
+	const conv = requireReader(ctx, conn, req.doc);
+	if (conv.parent) throw new RelayError('bad-frame', 'a period has no periods');
+	if (!conn.deviceKey || !conv.writers.has(conn.deviceKey)) throw new RelayError('not-writer');
+	if (req.n < 1 || req.n > MAX_PERIOD || req.n > conv.periods + 1) {
+		throw new RelayError('bad-frame', 'not the next period');
+	}
+
+	const id = periodDocId(conv.id, req.n);
+	if (ctx.store.createPeriod(id, conv.id, req.n) === 'created') {
+		conv.periods = Math.max(conv.periods, req.n);
+		ctx.log.info({ doc: conv.logId, period: logId(id), n: req.n }, 'period created');
+		for (const reader of conv.readers.keys()) reader.send({ t: 'period', doc: conv.id, n: req.n });
+	}
+	return { doc: id };
 };
 
 /**
@@ -74,7 +101,9 @@ export const chain: Handler<'doc.chain'> = (ctx, conn, req) => {
 	const known = ctx.docs.get(req.doc);
 	const listed = known && conn.deviceKey !== undefined && known.listed.has(conn.deviceKey);
 	const doc = listed ? known : requireReader(ctx, conn, req.doc);
-	return { records: ctx.store.readChain(doc.id, req.from, 2 * FRAME_ITEMS_BUDGET) };
+	// A period's chain is its conversation's.
+	const chainDoc = doc.parent?.doc.id ?? doc.id;
+	return { records: ctx.store.readChain(chainDoc, req.from, 2 * FRAME_ITEMS_BUDGET) };
 };
 
 /**
@@ -85,6 +114,7 @@ export const chain: Handler<'doc.chain'> = (ctx, conn, req) => {
 export const appendEpoch: Handler<'epoch.append'> = (ctx, conn, req) => {
 	requireDevice(conn);
 	const doc = requireReader(ctx, conn, req.doc);
+	if (doc.parent) throw new RelayError('bad-record', 'a period has no chain of its own');
 	requireSize(req.record, MAX_RECORD_BYTES, 'record');
 	const next = verifyEpochRecord(doc.head, req.record);
 	if (!next.ok) throw recordRefusal(next.why);
@@ -116,5 +146,11 @@ function announceHead(doc: DocState): void {
 	for (const [conn, accessPk] of doc.readers) {
 		if (!equalBytes(accessPk, doc.head.accessPk)) conn.leave(doc);
 		conn.send({ t: 'head', doc: doc.id, n: doc.head.n });
+	}
+	// Periods share the key: connections that proved the old one lose them too.
+	for (const period of doc.children) {
+		for (const [conn, accessPk] of period.readers) {
+			if (!equalBytes(accessPk, doc.head.accessPk)) conn.leave(period);
+		}
 	}
 }

@@ -35,6 +35,8 @@ export const send: Handler<'mail.send'> = (ctx, conn, req) => {
 		throw new RelayError('bad-signature', 'the envelope is not signed by this device');
 	}
 	const doc = requireDoc(ctx, body.doc);
+	// Envelopes carry a conversation's secrets; its periods share them and get none of their own.
+	if (doc.parent) throw new RelayError('unknown-doc', 'a period has no key envelopes');
 	if (!doc.admins.has(keyOf(signer))) throw new RelayError('not-admin');
 	if (ctx.store.countMail(req.to) >= MAX_MAILBOX_ITEMS) {
 		throw new RelayError('rate-limited', 'the recipient mailbox is full');

@@ -124,6 +124,18 @@ export class SqliteStore implements Store {
 		return row && { genesis: row.genesis, headN: row.head_n, headHash: row.head_hash };
 	}
 
+	createPeriod(id: Uint8Array, conv: Uint8Array, n: number): 'created' | 'same' {
+		return this.#stmt.insertPeriod.run(id, conv, n).changes === 1 ? 'created' : 'same';
+	}
+
+	getPeriod(id: Uint8Array): { conv: Uint8Array; n: number } | undefined {
+		return this.#stmt.getPeriod.get(id) as { conv: Uint8Array; n: number } | undefined;
+	}
+
+	highestPeriod(conv: Uint8Array): number {
+		return (this.#stmt.highestPeriod.get(conv) as { n: number }).n;
+	}
+
 	readChain(doc: Uint8Array, from: number, maxBytes: number): Uint8Array[] {
 		const records: Uint8Array[] = [];
 		let bytes = 0;
@@ -412,6 +424,9 @@ function prepareStatements(db: Database.Database) {
 			'INSERT OR IGNORE INTO documents (id, genesis, head_n, head_hash) VALUES (?, ?, ?, ?)'
 		),
 		getDocument: db.prepare('SELECT genesis, head_n, head_hash FROM documents WHERE id = ?'),
+		insertPeriod: db.prepare('INSERT OR IGNORE INTO periods (id, conv, n) VALUES (?, ?, ?)'),
+		getPeriod: db.prepare('SELECT conv, n FROM periods WHERE id = ?'),
+		highestPeriod: db.prepare('SELECT coalesce(max(n), 0) AS n FROM periods WHERE conv = ?'),
 		readEpochs: db.prepare('SELECT record FROM epochs WHERE doc = ? AND n >= ? ORDER BY n'),
 		moveHead: db.prepare(
 			'UPDATE documents SET head_n = ?, head_hash = ? WHERE id = ? AND head_n = ? AND head_hash = ?'

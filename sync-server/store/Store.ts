@@ -21,6 +21,15 @@ export interface Store {
 	createDocument(doc: Uint8Array, genesis: Uint8Array): 'created' | 'same' | 'different';
 	getDocument(doc: Uint8Array): StoredDocument | undefined;
 	/**
+	 * Registers period `n` of conversation `conv` under `id` (rule 19). `same` when it is already
+	 * registered (two devices that rolled over offline both register it).
+	 */
+	createPeriod(id: Uint8Array, conv: Uint8Array, n: number): 'created' | 'same';
+	/** The conversation and number of a registered period, if `id` is one. */
+	getPeriod(id: Uint8Array): { conv: Uint8Array; n: number } | undefined;
+	/** The highest period registered for the conversation; 0 when none. */
+	highestPeriod(conv: Uint8Array): number;
+	/**
 	 * Records n ≥ `from` in order, record 0 being the genesis. Stops once `maxBytes` are read,
 	 * but always returns at least one record when there is one.
 	 */

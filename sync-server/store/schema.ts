@@ -9,7 +9,7 @@
  * no timestamp (timing is visible to the relay as it happens, but need not be kept), and
  * document ids are the random-looking hashes of their genesis records.
  */
-export const SCHEMA_VERSION = 4;
+export const SCHEMA_VERSION = 5;
 
 export const SCHEMA_SQL = `
 CREATE TABLE IF NOT EXISTS documents (
@@ -17,6 +17,16 @@ CREATE TABLE IF NOT EXISTS documents (
 	genesis BLOB NOT NULL,
 	head_n INTEGER NOT NULL,
 	head_hash BLOB NOT NULL
+);
+
+-- Period documents (version 5, SECURITY-RULES.md rule 19): id = BLAKE2b('tend/period-id/v1',
+-- conv, n). A period shares its conversation's chain, so it has no row in documents; its
+-- entries, snapshots and blobs are keyed by its own id like any document's.
+CREATE TABLE IF NOT EXISTS periods (
+	id BLOB PRIMARY KEY,
+	conv BLOB NOT NULL REFERENCES documents (id),
+	n INTEGER NOT NULL CHECK (n >= 1),
+	UNIQUE (conv, n)
 );
 
 CREATE TABLE IF NOT EXISTS epochs (

@@ -20,6 +20,7 @@ import {
 } from './sections.js';
 import { presendSection } from './presendBench.js';
 import { searchSection } from './searchBench.js';
+import { periodsSection } from './periodsBench.js';
 import { boardSection } from './boardBench.js';
 import { round } from './stats.js';
 
@@ -38,6 +39,8 @@ import { round } from './stats.js';
  * 3. Crypto: sealEntry / openEntry against raw XChaCha20-Poly1305.
  * 4. Opening a long conversation: 20,000 messages (50,000 with TEND_BENCH_OPEN_LARGE=50000)
  *    against 1,000: open time, memory, appending one message.
+ *    4b. The same kept in period documents (rule 19): 50,000 messages against 1,000, with the
+ *    longest synchronous block while opening and while applying a catch-up.
  * 5. Search: a 20,000-message on-device index (build, query p50/p99, memory) against a linear
  *    scan of the same messages.
  * 6. Pre-send check: the PHI detector's false-positive rate on the counsel-chat replies.
@@ -47,7 +50,7 @@ import { round } from './stats.js';
  * Prints a table and writes `bench-results/results.json` (git-ignored). About 3 minutes on a
  * 2-core machine. Options:
  * - `--quick`: one short run of each, to try the bench out (~1 minute);
- * - `--only relay,e2e,catchup,crypto,open,search,presend,boards`: some sections only (e.g. `--only open`);
+ * - `--only relay,e2e,catchup,crypto,open,periods,search,presend,boards`: some sections only (e.g. `--only open`);
  * - `--profile`: afterwards, untimed runs under the CPU profiler showing where the time goes
  *   in both relays, in Tend devices exchanging messages and in a device catching up.
  *
@@ -64,7 +67,9 @@ const FULL: BenchConfig = {
 	crypto: { loopMs: 250 },
 	// 50,000 messages take ~5 minutes to build (each exchanged change costs more as the document
 	// grows); TEND_BENCH_OPEN_LARGE=50000 measures them anyway.
-	open: { small: 1000, large: Number(process.env.TEND_BENCH_OPEN_LARGE ?? 20_000), lastN: 50 }
+	open: { small: 1000, large: Number(process.env.TEND_BENCH_OPEN_LARGE ?? 20_000), lastN: 50 },
+	// Periods build independently: 50,000 messages in well under a minute.
+	periods: { small: 1000, large: 50_000, catchUp: 200 }
 };
 
 const QUICK: BenchConfig = {
@@ -75,7 +80,7 @@ const QUICK: BenchConfig = {
 	crypto: { loopMs: 100 }
 };
 
-const SECTIONS = ['relay', 'e2e', 'catchup', 'crypto', 'open', 'search', 'presend', 'boards'] as const;
+const SECTIONS = ['relay', 'e2e', 'catchup', 'crypto', 'open', 'periods', 'search', 'presend', 'boards'] as const;
 type SectionName = (typeof SECTIONS)[number];
 
 async function main(): Promise<void> {
@@ -138,6 +143,11 @@ async function main(): Promise<void> {
 		const open = await openSection(ctx);
 		sections.push(open.section);
 		raw.open = open.raw;
+	}
+	if (wants('periods')) {
+		const periods = await periodsSection(ctx);
+		sections.push(periods.section);
+		raw.periods = periods.raw;
 	}
 	if (wants('search')) {
 		const search = searchSection({ texts: ctx.texts, runs: ctx.config.runs, log: ctx.log });

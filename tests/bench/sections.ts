@@ -31,6 +31,8 @@ export interface BenchConfig {
 	crypto: { loopMs: number };
 	/** Section 4: conversation lengths (small one is the baseline) and messages shown. */
 	open: { small: number; large: number; lastN: number };
+	/** Section 4b: conversations kept in period documents (periodsBench.ts). */
+	periods: { small: number; large: number; catchUp: number };
 }
 
 export interface SectionContext {

@@ -43,6 +43,12 @@ export const requestSchemas = {
 	'doc.open': { doc: 'key32', epoch: 'uint', accessPk: 'key32', sig: 'sig64' },
 	'doc.chain': { doc: 'key32', from: 'uint' },
 	'epoch.append': { doc: 'key32', record: 'bytes' },
+	/**
+	 * Registers period `n` of the conversation `doc` (rule 19; protocol/period.ts): a writer of
+	 * the conversation, on a connection that opened it with its current access key, for a number
+	 * at most one above the highest registered. `ok { doc: period id }`; again is `ok` too.
+	 */
+	'period.create': { doc: 'key32', n: 'uint' },
 	sub: { doc: 'key32', after: 'uint' },
 	unsub: { doc: 'key32' },
 	push: { doc: 'key32', entry: 'bytes' },
@@ -85,6 +91,8 @@ export const pushSchemas = {
 	entries: { doc: 'key32', items: 'items' },
 	/** The document's chain has a new head epoch; devices fetch it with doc.chain. */
 	head: { doc: 'key32', n: 'uint' },
+	/** Period `n` of the conversation `doc` was registered; devices holding it may open it. */
+	period: { doc: 'key32', n: 'uint' },
 	claim: { claim: 'claims' },
 	mail: { items: 'items' },
 	/** Another device's presence frame, forwarded as it came and not stored. */

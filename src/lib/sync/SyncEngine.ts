@@ -29,6 +29,7 @@ import {
 } from '../protocol/records.js';
 import type { AuditRecorder } from '../audit/AuditRecorder.js';
 import { AuditSync } from './AuditSync.js';
+import { ConversationPeriods } from './ConversationPeriods.js';
 import { DocSync, type DocProblem, type DocSyncContext } from './DocSync.js';
 import { createAddWriterRecord, createEnvelope, createRotationRecord } from './documentRecords.js';
 import { PresenceTracker, type PeerPresence, type PresenceOptions } from './PresenceTracker.js';
@@ -81,6 +82,8 @@ export interface SyncEngineEvents {
 	'doc-live': (doc: string) => void;
 	/** Who is online or typing in the document changed. */
 	presence: (doc: string) => void;
+	/** The conversation gained a period this device now holds, or one was loaded (rule 19). */
+	periods: (doc: string) => void;
 }
 
 export interface SyncEngineParams extends DocSyncContext {
@@ -122,6 +125,10 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
 	#ctx: DocSyncContext;
 	#box: BoxKeyPair;
 	#docs = new Map<string, DocSync>();
+	/** Period documents per conversation (rule 19); their DocSyncs are in #docs too. */
+	#periods = new Map<string, ConversationPeriods>();
+	/** Period document key → its conversation's key. */
+	#parentOf = new Map<string, string>();
 	/** Documents opened and subscribed on the current connection. */
 	#live = new Set<string>();
 	/** Outbox entries sent on the current connection and not yet answered. */
@@ -194,8 +201,33 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
 		return this.connection.status;
 	}
 
+	/** The documents synced, period documents left out (they belong to their conversation). */
 	docs(): DocSync[] {
-		return [...this.#docs.values()];
+		return [...this.#docs.values()].filter((sync) => sync.period === 0);
+	}
+
+	/**
+	 * The period documents of a conversation this engine syncs (rule 19). Created on first use;
+	 * `restore()` holds the periods this device held before, and every period held is synced.
+	 */
+	periodsOf(conv: DocSync): ConversationPeriods {
+		let periods = this.#periods.get(conv.docKey);
+		if (!periods) {
+			periods = new ConversationPeriods(this.#ctx, conv, {
+				onHold: (sync) => {
+					this.#parentOf.set(sync.docKey, conv.docKey);
+					this.add(sync);
+					this.emit('periods', conv.docKey);
+				}
+			});
+			this.#periods.set(conv.docKey, periods);
+		}
+		return periods;
+	}
+
+	/** The conversation a period document belongs to (its own key for anything else). */
+	conversationOf(doc: string): string {
+		return this.#parentOf.get(doc) ?? doc;
 	}
 
 	get(doc: string): DocSync | undefined {
@@ -215,13 +247,14 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
 	add(sync: DocSync): void {
 		if (this.#docs.has(sync.docKey)) return;
 		this.#docs.set(sync.docKey, sync);
-		const changed = () => this.emit('doc-changed', sync.docKey);
+		// A period's changes show in its conversation.
+		const changed = () => this.emit('doc-changed', this.conversationOf(sync.docKey));
 		sync.on('outbox', () => {
 			changed();
 			void this.#sendOutbox(sync);
 		});
 		sync.on('acknowledged', changed);
-		sync.on('problem', (problem) => this.emit('problem', sync.docKey, problem));
+		sync.on('problem', (problem) => this.emit('problem', this.conversationOf(sync.docKey), problem));
 		sync.on('need-chain', () => void this.#refreshChain(sync));
 		const onChange = () => {
 			changed();
@@ -291,6 +324,7 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
 	}
 
 	async #connectDoc(sync: DocSync): Promise<void> {
+		if (sync.period > 0) return this.#connectPeriod(sync);
 		try {
 			if (!sync.registered) {
 				try {
@@ -310,11 +344,64 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
 			this.#subSeq.set(sync.docKey, subscribed.seq as number);
 			this.#queuePresence(sync.docKey);
 			await this.#sendOutbox(sync);
+			await this.#connectPeriods(sync, Number(opened.periods ?? 0));
 		} catch (error) {
 			// Refused access: either a rotation this device will get an envelope for, or one that
 			// removed it. The chain (readable to devices it ever listed) tells which.
 			if (error instanceof RelayError && error.code === 'no-access') await this.#refreshChain(sync);
 			// Otherwise the connection dropped or the relay refused; the next reconnect tries again.
+		}
+	}
+
+	/**
+	 * After the conversation is live: its periods get its newest chain and secrets, the newest
+	 * period the relay knows of is held, and every held period is registered (in order: the
+	 * relay takes only the next number) and connected.
+	 */
+	async #connectPeriods(conv: DocSync, relayHighest: number): Promise<void> {
+		const periods = this.#periods.get(conv.docKey);
+		if (!periods) return;
+		await this.#syncPeriods(conv);
+		if (await periods.learn(relayHighest)) this.emit('periods', conv.docKey);
+		for (const n of periods.held()) await this.#connectPeriod(periods.get(n)!);
+	}
+
+	/** Passes the conversation's chain records and secrets on to its periods (they share them). */
+	async #syncPeriods(conv: DocSync): Promise<void> {
+		const periods = this.#periods.get(conv.docKey);
+		if (!periods) return;
+		for (const n of periods.held()) {
+			const period = periods.get(n)!;
+			const records = conv.chainRecords().slice(period.head.n + 1);
+			if (records.length > 0 && (await period.extendChain(records))) await period.retryInbox();
+			for (const gen of conv.heldGenerations()) {
+				if (!period.secretOf(gen)) await period.adoptSecret(gen, conv.secretOf(gen)!);
+			}
+		}
+	}
+
+	/**
+	 * Registers a period (`period.create`, rule 19) and opens and subscribes it, once its
+	 * conversation is live on this connection (the relay checks the access proved there).
+	 */
+	async #connectPeriod(sync: DocSync): Promise<void> {
+		const convKey = this.#parentOf.get(sync.docKey);
+		if (!convKey || !this.#live.has(convKey) || this.status !== 'online') return;
+		try {
+			if (!sync.registered) {
+				await this.connection.request('period.create', { doc: sync.chainDoc, n: sync.period });
+				await sync.markRegistered();
+			}
+			const opened = await this.#open(sync);
+			if ((opened.head as number) > sync.head.n) await this.#refreshChain(sync);
+			if (sync.wantsSnapshot) await this.#loadSnapshot(sync);
+			this.#live.add(sync.docKey);
+			const subscribed = await this.connection.request('sub', { doc: sync.doc, after: sync.cursor });
+			this.#subSeq.set(sync.docKey, subscribed.seq as number);
+			await this.#sendOutbox(sync);
+		} catch {
+			// The connection dropped, or the relay refused (a rotation in progress, or a lower
+			// period not registered yet): the conversation's next connect tries again.
 		}
 	}
 
@@ -397,6 +484,7 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
 			const records = answer.records as Uint8Array[];
 			if (await sync.extendChain(records)) {
 				await sync.retryInbox();
+				await this.#syncPeriods(sync);
 				this.emit('doc-changed', sync.docKey);
 			}
 		} catch {
@@ -436,6 +524,10 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
 			const sync = this.#docs.get(toBase64Url(frame.doc));
 			if (sync && frame.n > sync.head.n) await this.#refreshChain(sync);
 			else if (!sync) await this.audit?.onHead(frame.doc);
+		} else if (frame.t === 'period') {
+			const conv = this.#docs.get(toBase64Url(frame.doc));
+			const periods = conv && this.#periods.get(conv.docKey);
+			if (periods && (await periods.learn(frame.n))) this.emit('periods', conv.docKey);
 		} else if (frame.t === 'claim') {
 			await this.#acceptClaims(frame.claim);
 		} else if (frame.t === 'mail') {
@@ -509,6 +601,8 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
 
 	/** Sends a presence frame for the document soon, paced behind the others queued. */
 	#queuePresence(doc: string): void {
+		// Presence is per conversation; its periods send none.
+		if (this.#parentOf.has(doc)) return;
 		if (!this.#presenceQueue.includes(doc)) this.#presenceQueue.push(doc);
 		if (this.#pumping) return;
 		this.#pumping = true;

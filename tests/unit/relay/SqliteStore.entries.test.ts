@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DB_FILE, SqliteStore } from '../../../sync-server/store/SqliteStore.js';
+import { SCHEMA_VERSION } from '../../../sync-server/store/schema.js';
 
 /**
  * The relay stores a retried entry once (rule 9). Its duplicate check runs on an in-memory
@@ -147,7 +148,7 @@ describe('SqliteStore entries', () => {
 			.all() as { name: string; sql: string | null }[];
 		const version = check.pragma('user_version', { simple: true });
 		check.close();
-		expect(version).toBe(4);
+		expect(version).toBe(SCHEMA_VERSION);
 		expect(indexes.map((i) => i.name)).toContain('entry_ids');
 		// Only the primary key's automatic index is left: the random-order unique index is gone.
 		expect(indexes.filter((i) => i.name.startsWith('sqlite_autoindex'))).toHaveLength(1);
