@@ -42,7 +42,8 @@ const HANDLERS: { [T in RequestType]: Handler<T> } = {
 	'blob.begin': blobs.begin,
 	'blob.part': blobs.part,
 	'blob.end': blobs.end,
-	'blob.get': blobs.get
+	'blob.get': blobs.get,
+	'blob.delete': blobs.del
 };
 
 /** Set by the relay while it shuts down: frames still arriving are refused, not half-handled. */

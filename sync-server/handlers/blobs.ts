@@ -67,7 +67,7 @@ export const begin: Handler<'blob.begin'> = (ctx, conn, req) => {
 			`the document holds ${used} of ${quotaBytes} bytes of blobs`
 		);
 	}
-	ctx.store.createBlob(doc.id, req.blob, req.size, ctx.now());
+	ctx.store.createBlob(doc.id, req.blob, req.size, ctx.now(), conn.device!);
 	ctx.log.info({ doc: doc.logId, size: req.size }, 'blob upload started');
 	return { have: [] };
 };
@@ -140,4 +140,25 @@ export const get: Handler<'blob.get'> = (ctx, conn, req) => {
 		offset += to - from;
 	});
 	return { size: blob.size, data };
+};
+
+/**
+ * `blob.delete`: forgets a blob and its parts, e.g. after its message was deleted for everyone.
+ * The relay can't tell which message a blob belongs to or who may delete it in the app's terms,
+ * so it allows the two devices that plainly may: the one that uploaded it (while it still
+ * writes the document) and an administering device. Deleting what isn't there succeeds.
+ */
+export const del: Handler<'blob.delete'> = (ctx, conn, req) => {
+	requireDevice(conn);
+	const doc = requireReader(ctx, conn, req.doc);
+	const me = conn.deviceKey!;
+	const uploader = ctx.store.blobUploader(doc.id, req.blob);
+	const mayDelete =
+		doc.admins.has(me) ||
+		(uploader !== undefined && equalBytes(uploader, conn.device!) && doc.writers.has(me));
+	if (!ctx.store.getBlob(doc.id, req.blob)) return {};
+	if (!mayDelete) throw new RelayError('not-writer', 'only its uploader or an administrator');
+	ctx.store.deleteBlob(doc.id, req.blob);
+	ctx.log.info({ doc: doc.logId }, 'blob deleted');
+	return {};
 };

@@ -374,8 +374,16 @@ export class SqliteStore implements Store {
 		return (this.#stmt.blobBytes.get(doc) as { n: number }).n;
 	}
 
-	createBlob(doc: Uint8Array, id: Uint8Array, size: number, now: number): void {
-		this.#stmt.insertBlob.run(doc, id, size, now);
+	createBlob(doc: Uint8Array, id: Uint8Array, size: number, now: number, uploader: Uint8Array): void {
+		this.#db.transaction(() => {
+			this.#stmt.insertBlob.run(doc, id, size, now);
+			this.#stmt.insertBlobOwner.run(doc, id, uploader);
+		})();
+	}
+
+	blobUploader(doc: Uint8Array, id: Uint8Array): Uint8Array | undefined {
+		const row = this.#stmt.blobOwner.get(doc, id) as { device: Uint8Array } | undefined;
+		return row?.device;
 	}
 
 	blobPartIndexes(doc: Uint8Array, id: Uint8Array): number[] {
@@ -401,6 +409,7 @@ export class SqliteStore implements Store {
 	deleteBlob(doc: Uint8Array, id: Uint8Array): void {
 		this.#db.transaction(() => {
 			this.#stmt.deleteBlobParts.run(doc, id);
+			this.#stmt.deleteBlobOwner.run(doc, id);
 			this.#stmt.deleteBlob.run(doc, id);
 		})();
 	}
@@ -491,6 +500,11 @@ function prepareStatements(db: Database.Database) {
 		completeBlob: db.prepare('UPDATE blobs SET complete = 1, touched = 0 WHERE doc = ? AND id = ?'),
 		deleteBlobParts: db.prepare('DELETE FROM blob_parts WHERE doc = ? AND blob = ?'),
 		deleteBlob: db.prepare('DELETE FROM blobs WHERE doc = ? AND id = ?'),
+		insertBlobOwner: db.prepare(
+			'INSERT OR IGNORE INTO blob_owners (doc, blob, device) VALUES (?, ?, ?)'
+		),
+		blobOwner: db.prepare('SELECT device FROM blob_owners WHERE doc = ? AND blob = ?'),
+		deleteBlobOwner: db.prepare('DELETE FROM blob_owners WHERE doc = ? AND blob = ?'),
 		staleBlobs: db.prepare('SELECT doc, id FROM blobs WHERE complete = 0 AND touched < ?')
 	};
 }

@@ -86,8 +86,13 @@ export interface Store {
 	getBlob(doc: Uint8Array, id: Uint8Array): StoredBlob | undefined;
 	/** Bytes the document's blobs take, complete or not (its quota counts both). */
 	blobBytes(doc: Uint8Array): number;
-	/** Records a new, incomplete blob of `size` bytes; `now` starts its expiry clock. */
-	createBlob(doc: Uint8Array, id: Uint8Array, size: number, now: number): void;
+	/**
+	 * Records a new, incomplete blob of `size` bytes uploaded by device `uploader`; `now` starts
+	 * its expiry clock.
+	 */
+	createBlob(doc: Uint8Array, id: Uint8Array, size: number, now: number, uploader: Uint8Array): void;
+	/** The device that began the blob's upload; undefined for blobs stored before it was kept. */
+	blobUploader(doc: Uint8Array, id: Uint8Array): Uint8Array | undefined;
 	/** Indexes of the parts stored for an incomplete blob, ascending. */
 	blobPartIndexes(doc: Uint8Array, id: Uint8Array): number[];
 	/** Stores part `i` durably (a retried part keeps the first bytes) and touches the blob. */
@@ -96,7 +101,7 @@ export interface Store {
 	readBlobParts(doc: Uint8Array, id: Uint8Array, from: number, to: number): Uint8Array[];
 	/** Makes the blob visible to `blob.get`. */
 	completeBlob(doc: Uint8Array, id: Uint8Array): void;
-	/** Forgets a blob and its parts. */
+	/** Forgets a blob, its parts and its uploader. */
 	deleteBlob(doc: Uint8Array, id: Uint8Array): void;
 	/** Deletes incomplete blobs last touched before `before` (ms); returns how many. */
 	deleteStaleBlobs(before: number): number;

@@ -92,6 +92,16 @@ CREATE TABLE IF NOT EXISTS blob_parts (
 	bytes BLOB NOT NULL,
 	PRIMARY KEY (doc, blob, i)
 );
+
+-- The device (signing public key) that began each blob's upload: it may delete the blob
+-- (blob.delete), as may the document's administering devices. A table of its own, created on
+-- old databases too, so blobs stored before it existed simply have no uploader.
+CREATE TABLE IF NOT EXISTS blob_owners (
+	doc BLOB NOT NULL,
+	blob BLOB NOT NULL,
+	device BLOB NOT NULL,
+	PRIMARY KEY (doc, blob)
+);
 `;
 
 /**

@@ -249,6 +249,16 @@ test('a photo and a voice note go both ways, offline files queue and resume, and
 		const jpegScan = cameraJpeg.subarray(cameraJpeg.length - 300, cameraJpeg.length - 268);
 		expect(savedCamera.bytes.includes(jpegScan)).toBe(true);
 
+		// Deleted for everyone: the file goes from the relay too, not only from the screen.
+		const storedBefore = blobRows(stack).length;
+		const cameraMessage = t.getByTestId('message').last();
+		await cameraMessage.getByTestId('message-more').click();
+		await cameraMessage.getByTestId('delete-button').click();
+		await cameraMessage.getByTestId('delete-confirm').click();
+		await expect(c.locator('[data-testid="attachment"][data-kind="image"]')).toHaveCount(1, { timeout: 30_000 });
+		await expect.poll(() => blobRows(stack).length, { timeout: 30_000 }).toBe(storedBefore - 1);
+		expect(stack.relay.logRecords().filter((r) => r.msg === 'blob deleted')).toHaveLength(1);
+
 		// A voice note from the client's fake microphone, with duration and waveform.
 		await c.getByTestId('record-button').click();
 		await expect(c.getByTestId('recording-time')).toBeVisible();

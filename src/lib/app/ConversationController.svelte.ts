@@ -272,6 +272,7 @@ export class ConversationController implements ConversationHandle {
 			};
 		});
 		this.#clearLingering(record, myHex, isAdmin && canWrite);
+		this.#discardDeletedFiles(record, myHex, isAdmin);
 
 		const claims = engine?.claimsFor(this.#docKey) ?? [];
 		const claimed = new Set(claims.map((claim) => claim.inviteId));
@@ -403,6 +404,21 @@ export class ConversationController implements ConversationHandle {
 			.finally(() => {
 				setTimeout(() => ids.forEach((id) => this.#clearing.delete(id)), CLEAR_RETRY_MS);
 			});
+	}
+
+	/**
+	 * Files of deleted messages leave this device, and the relay too where this device may
+	 * delete them there: the message's author (who uploaded them) or an administrator. The
+	 * relay checks the same itself; `FileTransfers.discard` skips files already handled.
+	 */
+	#discardDeletedFiles(record: ConversationRecord, myHex: string, admin: boolean): void {
+		const files = this.#app.files;
+		if (!files) return;
+		for (const message of record.messages) {
+			if (message.removedFiles.length === 0) continue;
+			const atRelay = message.author === myHex || admin;
+			void files.discard(this.#docKey, message.removedFiles, atRelay).catch(() => {});
+		}
 	}
 
 	async #loadInvites(): Promise<void> {

@@ -17,6 +17,11 @@ import { downloadBlob, uploadBlob, type BlobRequester } from './blobTransfer.js'
  * upload. A file is queued in the same write that caches it, so an attachment that is in a
  * document on this device is either at the relay or on its way there, across reloads and
  * crashes. Decrypted bytes only ever live in memory, for the caller to show.
+ *
+ * A file whose message was deleted is discarded ({@link FileTransfers.discard}): its ciphertext
+ * leaves this device in one write, and where this device may delete it at the relay,
+ * `['tend', 'blob-delete', docKey, blobHex]` queues that deletion like an upload; once done (or
+ * when there is nothing to do at the relay) `['tend', 'blob-gone', …]` remembers it.
  */
 
 /** What a store must offer: the encrypting storage adapter fits. */
@@ -67,7 +72,13 @@ export class FileTransfers extends EventEmitter<FileTransfersEvents> {
 	#have = new Map<string, Set<string>>();
 	/** Queued uploads per document (loaded on first use). */
 	#queued = new Map<string, Set<string>>();
+	/** Relay deletions waiting, per document (loaded on first use). */
+	#deleting = new Map<string, Set<string>>();
+	/** Files discarded for good, per document (loaded on first use). */
+	#gone = new Map<string, Set<string>>();
 	#uploading = new Set<string>();
+	/** Documents whose `resume` was asked for again while it ran: it runs once more. */
+	#resumeAgain = new Set<string>();
 	#downloads = new Map<string, Promise<Uint8Array>>();
 
 	constructor(kv: FileKv, relay?: FileRelay) {
@@ -87,8 +98,13 @@ export class FileTransfers extends EventEmitter<FileTransfersEvents> {
 		if (this.#have.has(docKey)) return;
 		const have = await this.#keys(['tend', 'file-have', docKey]);
 		const queued = await this.#keys(['tend', 'upload', docKey]);
+		const deleting = await this.#keys(['tend', 'blob-delete', docKey]);
+		const gone = await this.#keys(['tend', 'blob-gone', docKey]);
+		if (this.#have.has(docKey)) return;
 		this.#have.set(docKey, have);
 		this.#queued.set(docKey, queued);
+		this.#deleting.set(docKey, deleting);
+		this.#gone.set(docKey, gone);
 	}
 
 	async #keys(prefix: string[]): Promise<Set<string>> {
@@ -139,20 +155,90 @@ export class FileTransfers extends EventEmitter<FileTransfersEvents> {
 		if (this.#relay?.isLive(docKey)) void this.resume(docKey);
 	}
 
-	/** Uploads the document's queued files, one at a time; called whenever it connects. */
+	/**
+	 * Uploads the document's queued files, one at a time, then makes the relay deletions it
+	 * waits for; called whenever it connects. Uploads go first, so a file deleted while its
+	 * upload ran is deleted after the upload finished, never before.
+	 */
 	async resume(docKey: string): Promise<void> {
 		const relay = this.#relay;
-		if (!relay || this.#uploading.has(docKey)) return;
+		if (!relay) return;
+		if (this.#uploading.has(docKey)) {
+			this.#resumeAgain.add(docKey);
+			return;
+		}
 		this.#uploading.add(docKey);
 		try {
 			await this.load(docKey);
-			for (const hex of [...(this.#queued.get(docKey) ?? [])]) {
-				if (!relay.isLive(docKey)) return;
-				await this.#upload(relay, docKey, hex);
-			}
+			do {
+				this.#resumeAgain.delete(docKey);
+				for (const hex of [...(this.#queued.get(docKey) ?? [])]) {
+					if (!relay.isLive(docKey)) return;
+					await this.#upload(relay, docKey, hex);
+				}
+				for (const hex of [...(this.#deleting.get(docKey) ?? [])]) {
+					if (!relay.isLive(docKey)) return;
+					await this.#deleteAtRelay(relay, docKey, hex);
+				}
+			} while (this.#resumeAgain.has(docKey));
 		} finally {
 			this.#uploading.delete(docKey);
 		}
+	}
+
+	/** The file was discarded for good on this device (its message was deleted). */
+	isGone(docKey: string, blobHex: string): boolean {
+		return !!(this.#gone.get(docKey)?.has(blobHex) || this.#deleting.get(docKey)?.has(blobHex));
+	}
+
+	/**
+	 * Discards files of a deleted message: the ciphertext and any queued upload leave this
+	 * device in one write, and with `atRelay` (this device uploaded them or administers the
+	 * document) their deletion at the relay is queued, durably, and made when the document is
+	 * connected. Files already discarded are skipped, so calling it again costs nothing.
+	 */
+	async discard(docKey: string, blobHexes: string[], atRelay: boolean): Promise<void> {
+		await this.load(docKey);
+		const fresh = blobHexes.filter(
+			(hex) => !this.#gone.get(docKey)?.has(hex) && !this.#deleting.get(docKey)?.has(hex)
+		);
+		if (fresh.length === 0) return;
+		const marker = new Uint8Array([1]);
+		await this.#kv.write(
+			fresh.map((hex) => ({ key: ['tend', atRelay ? 'blob-delete' : 'blob-gone', docKey, hex], data: marker })),
+			fresh.flatMap((hex) => [
+				['tend', 'file', docKey, hex],
+				['tend', 'file-have', docKey, hex],
+				['tend', 'upload', docKey, hex]
+			])
+		);
+		for (const hex of fresh) {
+			this.#have.get(docKey)?.delete(hex);
+			this.#queued.get(docKey)?.delete(hex);
+			(atRelay ? this.#deleting : this.#gone).get(docKey)?.add(hex);
+			this.#states.delete(`${docKey}/${hex}`);
+		}
+		this.emit('change', docKey);
+		if (atRelay && this.#relay?.isLive(docKey)) void this.resume(docKey);
+	}
+
+	async #deleteAtRelay(relay: FileRelay, docKey: string, hex: string): Promise<void> {
+		try {
+			await relay.connection.request('blob.delete', { doc: fromBase64Url(docKey), blob: fromHex(hex) });
+		} catch (error) {
+			// `not-writer`: this device may no longer delete it (removed since); nothing to retry.
+			const final = error instanceof RelayError && error.code === 'not-writer';
+			if (!final) {
+				if (relay.isLive(docKey)) this.#retryLater(docKey);
+				return;
+			}
+		}
+		await this.#kv.write(
+			[{ key: ['tend', 'blob-gone', docKey, hex], data: new Uint8Array([1]) }],
+			[['tend', 'blob-delete', docKey, hex]]
+		);
+		this.#deleting.get(docKey)?.delete(hex);
+		this.#gone.get(docKey)?.add(hex);
 	}
 
 	async #upload(relay: FileRelay, docKey: string, hex: string): Promise<void> {
@@ -215,7 +301,7 @@ export class FileTransfers extends EventEmitter<FileTransfersEvents> {
 			this.#set(docKey, hex, { state: 'failed', code: opened.code });
 			throw new FileError(opened.code);
 		}
-		if (!this.has(docKey, hex)) {
+		if (!this.has(docKey, hex) && !this.isGone(docKey, hex)) {
 			await this.#kv.write(
 				[
 					{ key: ['tend', 'file', docKey, hex], data: ciphertext },

@@ -92,10 +92,66 @@ function keepJpegSegment(marker: number, bytes: Uint8Array, payloadAt: number): 
 	return marker >= 0xc0 && marker <= 0xdf;
 }
 
+const DHT = 0xc4;
+const DAC = 0xcc;
+const DQT = 0xdb;
+const DNL = 0xdc;
+const DRI = 0xdd;
+
+/**
+ * A kept decoding segment must parse as what its marker says, exactly filling its length, so
+ * no other block (a damaged file's EXIF under a frame marker, say) rides along as one.
+ * Hierarchical-mode segments (0xDE, 0xDF) and the reserved 0xC8 are not accepted.
+ */
+function checkDecodingSegment(marker: number, payload: Uint8Array): void {
+	const n = payload.length;
+	switch (marker) {
+		case DHT: {
+			let at = 0;
+			while (at < n) {
+				need(at + 17 <= n && payload[at] >> 4 <= 1 && (payload[at] & 0x0f) <= 3);
+				let values = 0;
+				for (let i = 1; i <= 16; i++) values += payload[at + i];
+				at += 17 + values;
+			}
+			need(at === n);
+			return;
+		}
+		case DQT: {
+			let at = 0;
+			while (at < n) {
+				const precision = payload[at] >> 4;
+				need(precision <= 1 && (payload[at] & 0x0f) <= 3);
+				at += 1 + 64 * (precision + 1);
+			}
+			need(at === n);
+			return;
+		}
+		case DAC:
+			need(n > 0 && n % 2 === 0);
+			return;
+		case DRI:
+		case DNL:
+			need(n === 2);
+			return;
+		case SOS:
+			need(n >= 1 && payload[0] >= 1 && payload[0] <= 4 && n === 4 + 2 * payload[0]);
+			return;
+		default:
+			// Start of frame: precision, height, width, component count, three bytes a component.
+			need(marker !== 0xc8 && marker < 0xde && n >= 6 && payload[5] >= 1 && n === 6 + 3 * payload[5]);
+	}
+}
+
+function isStartOfFrame(marker: number): boolean {
+	return marker >= 0xc0 && marker <= 0xcf && marker !== DHT && marker !== 0xc8 && marker !== DAC;
+}
+
 function stripJpeg(bytes: Uint8Array): StripResult {
 	need(bytes.length >= 4 && bytes[0] === 0xff && bytes[1] === SOI);
 	const kept: Uint8Array[] = [bytes.subarray(0, 2)];
 	let orientation: number | undefined;
+	let framed = false;
 	let removed = 0;
 	let at = 2;
 	for (;;) {
@@ -123,6 +179,13 @@ function stripJpeg(bytes: Uint8Array): StripResult {
 			orientation ??= exifOrientation(bytes.subarray(at + 10, end));
 		}
 		if (keepJpegSegment(marker, bytes, at + 4)) {
+			if (marker >= 0xc0 && marker <= 0xdf) {
+				checkDecodingSegment(marker, bytes.subarray(at + 4, end));
+				if (isStartOfFrame(marker)) {
+					need(!framed);
+					framed = true;
+				}
+			}
 			kept.push(bytes.subarray(at, end));
 		} else {
 			removed++;

@@ -99,6 +99,12 @@ export interface Edit {
 
 export interface Deletion {
 	at: number;
+	/**
+	 * Blob ids of the files the message carried when it was deleted, so every device can drop
+	 * its copy and the uploader or an administrator can delete them at the relay. Ids are
+	 * hashes of ciphertext: they name the files without opening them.
+	 */
+	blobs?: Uint8Array[];
 }
 
 export interface Member {

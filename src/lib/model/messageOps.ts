@@ -1,4 +1,5 @@
 import * as A from '@automerge/automerge';
+import { readAttachments } from './attachment.js';
 import {
 	MAX_MESSAGE_LENGTH,
 	type ConversationDoc,
@@ -85,7 +86,8 @@ export function editMessage(
  */
 export function deleteMessage(doc: MessageHost, id: string, at: number): void {
 	const message = requireMessage(doc, id);
-	requireList(message.deletions, 'deletion list on this message').push({ at });
+	const blobs = readAttachments(message.attachments).map((a) => a.blob);
+	requireList(message.deletions, 'deletion list on this message').push(blobs.length > 0 ? { at, blobs } : { at });
 	clearMessageText(message);
 }
 
@@ -97,7 +99,8 @@ export function deleteMessage(doc: MessageHost, id: string, at: number): void {
 export function clearMessageText(message: Message): void {
 	if (str(message.text) !== '') message.text = new A.ImmutableString('');
 	if (Array.isArray(message.mentions) && message.mentions.length > 0) message.mentions.splice(0);
-	// The file keys and names go too; the encrypted files stay at the relay until it expires them.
+	// The file keys and names go too; the deletion lists the blob ids, so the files themselves
+	// are deleted at the relay and on every device (ConversationController, FileTransfers.discard).
 	if (Array.isArray(message.attachments) && message.attachments.length > 0) {
 		message.attachments.splice(0);
 	}

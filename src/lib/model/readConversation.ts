@@ -9,6 +9,7 @@ import type {
 import { readAttachments } from './attachment.js';
 import type { AttachmentInput } from './attachment.js';
 import { isReactionEmoji, safeUrl, str } from './messageOps.js';
+import { toHex } from '../protocol/bytes.js';
 
 /**
  * Reads a conversation document for display, deciding who was allowed to do what from each
@@ -66,6 +67,11 @@ export interface MessageRecord {
 	tampered: boolean;
 	/** Deleted, but text from a concurrent edit remains in the current state. */
 	lingering: boolean;
+	/**
+	 * Blob ids (hex) of the files a deleted message carried: listed by its allowed deletions,
+	 * and any attachment still in the current state. Empty unless deleted.
+	 */
+	removedFiles: string[];
 	/** The message has the containers for edits and deletion (not a v1 message). */
 	editable: boolean;
 	reactions: Reaction[];
@@ -316,6 +322,7 @@ function readMessage(raw: Message, index: number, ctx: ReadContext): MessageReco
 		ignoredOps: 0,
 		tampered: false,
 		lingering: false,
+		removedFiles: [],
 		editable,
 		reactions: [],
 		replies: 0,
@@ -325,12 +332,16 @@ function readMessage(raw: Message, index: number, ctx: ReadContext): MessageReco
 	const thread = str(raw.thread);
 	if (thread) record.thread = thread;
 
+	const removed = new Set<string>();
 	for (const deletion of list(raw.deletions)) {
 		const by = objectAuthor(deletion);
 		const device = by && ctx.deviceOf(by.actor);
 		if (device !== undefined && (device === author || ctx.isAdmin(device))) {
 			record.deleted = true;
 			if (device !== author) record.deletedByAdmin = true;
+			for (const blob of list(deletion.blobs)) {
+				if (blob instanceof Uint8Array && blob.length === 32) removed.add(toHex(blob));
+			}
 		} else {
 			record.ignoredOps++;
 		}
@@ -353,6 +364,8 @@ function readMessage(raw: Message, index: number, ctx: ReadContext): MessageReco
 	if (record.deleted) {
 		record.lingering =
 			versions.some((v) => v.text !== '' || v.mentions.length > 0) || record.attachments.length > 0;
+		for (const attachment of record.attachments) removed.add(toHex(attachment.blob));
+		record.removedFiles = [...removed];
 		record.text = '';
 		record.mentions = [];
 		record.attachments = [];

@@ -82,7 +82,13 @@ export const requestSchemas = {
 	 */
 	'blob.end': { doc: 'key32', blob: 'key32' },
 	/** Bytes `[offset, offset + length)` of a complete blob: `ok { size, data }`; readers only. */
-	'blob.get': { doc: 'key32', blob: 'key32', offset: 'uint', length: 'uint' }
+	'blob.get': { doc: 'key32', blob: 'key32', offset: 'uint', length: 'uint' },
+	/**
+	 * Deletes a blob (complete or not) with its parts: `ok {}`, also when the document holds no
+	 * such blob (it is gone either way). Only the device that began its upload, while still a
+	 * writer, or an administering device of the document (`not-writer` otherwise).
+	 */
+	'blob.delete': { doc: 'key32', blob: 'key32' }
 } as const satisfies Record<string, Schema>;
 
 /** Frames the relay sends without being asked (besides answers). */

@@ -249,6 +249,51 @@ describe('relay: blobs', () => {
 		expect(refused.code).toBe('not-writer');
 	});
 
+	it('deletes a blob for its uploader or an administrator only; a deleted blob is gone with its parts', async () => {
+		const relay = await startRelay();
+		const admin = newDevice();
+		const alice = newDevice();
+		const bob = newDevice();
+		const doc = makeDoc(admin, { admins: [admin], writers: [admin, alice, bob] });
+		const adminClient = track(await createDoc(relay.url, admin, doc));
+		const open = async (device: typeof alice) => {
+			const client = track(await connectAs(relay.url, device));
+			await client.openDoc(doc.id, doc.access);
+			return client;
+		};
+		const aliceClient = await open(alice);
+		const bobClient = await open(bob);
+		const first = sealFile(fileWithMarker('deleted-by-uploader', 300_000));
+		const second = sealFile(fileWithMarker('deleted-by-admin', 2000));
+		await uploadRest(aliceClient, doc, first.ciphertext, first.id);
+		await uploadRest(aliceClient, doc, second.ciphertext, second.id);
+		expect(countRows(relay, 'blob_parts')).toBe(blobPartCount(first.ciphertext.length) + 1);
+
+		// Another writer, neither uploader nor administrator, may not delete it.
+		const refused = await refusal(bobClient.request('blob.delete', { doc: doc.id, blob: first.id }));
+		expect(refused.code).toBe('not-writer');
+		// A connection that didn't prove the access key learns nothing.
+		const stranger = track(await connectAs(relay.url, newDevice()));
+		expect((await refusal(stranger.request('blob.delete', { doc: doc.id, blob: first.id }))).code).toBe('no-access');
+		expect(await download(bobClient, doc, first.id)).toEqual(first.ciphertext);
+
+		// The uploader deletes one, the administrator the other.
+		await aliceClient.request('blob.delete', { doc: doc.id, blob: first.id });
+		await adminClient.request('blob.delete', { doc: doc.id, blob: second.id });
+		for (const id of [first.id, second.id]) {
+			const gone = await refusal(bobClient.request('blob.get', { doc: doc.id, blob: id, offset: 0, length: 10 }));
+			expect(gone.code).toBe('unknown-blob');
+		}
+		expect(countRows(relay, 'blobs')).toBe(0);
+		expect(countRows(relay, 'blob_parts')).toBe(0);
+		// Deleting again, or a blob that never was, succeeds: it is gone either way.
+		await aliceClient.request('blob.delete', { doc: doc.id, blob: first.id });
+		await bobClient.request('blob.delete', { doc: doc.id, blob: randomBytes(32) });
+		// The quota counts only what is left: the same file can be uploaded again.
+		await uploadRest(aliceClient, doc, first.ciphertext, first.id);
+		expect(await download(bobClient, doc, first.id)).toEqual(first.ciphertext);
+	});
+
 	it('refuses bytes that do not hash to the id, parts of the wrong length and oversized ranges; it keeps serving', async () => {
 		const relay = await startRelay();
 		const writer = newDevice();

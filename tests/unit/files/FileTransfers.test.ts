@@ -47,6 +47,10 @@ class FakeRelay extends EventEmitter<{ 'doc-live': (doc: string) => void }> {
 	maxBytes = Infinity;
 	/** Refusals to answer `blob.begin` with before serving normally. */
 	refuseBegin: RelayError[] = [];
+	/** Blob ids (hex) `blob.delete` was asked for, in order. */
+	deleted: string[] = [];
+	/** Answer `blob.delete` with `not-writer`. */
+	refuseDelete = false;
 	/** Bytes to serve instead of a stored blob (a dishonest relay). */
 	forged: Uint8Array | undefined;
 
@@ -87,6 +91,12 @@ class FakeRelay extends EventEmitter<{ 'doc-live': (doc: string) => void }> {
 					blob.complete = true;
 					return ok();
 				}
+				case 'blob.delete': {
+					if (this.refuseDelete) throw new RelayError('not-writer');
+					this.deleted.push(key);
+					this.blobs.delete(key);
+					return ok();
+				}
 				case 'blob.get': {
 					if (!blob?.complete) throw new RelayError('unknown-blob');
 					const all = this.forged ?? concatBytes(...[...blob.parts.entries()].sort((a, b) => a[0] - b[0]).map(([, d]) => d));
@@ -117,6 +127,9 @@ async function until(condition: () => boolean): Promise<void> {
 	for (let i = 0; i < 500 && !condition(); i++) await new Promise((r) => setTimeout(r, 5));
 	expect(condition()).toBe(true);
 }
+
+/** 32 bytes that name no stored blob. */
+const randomBytesHex = () => new Uint8Array(32).map((_, i) => (i * 37 + 11) & 0xff);
 
 const refOf = (sealed: ReturnType<typeof sealFile>) => ({ ...sealed, stored: sealed.ciphertext.length });
 
@@ -229,5 +242,67 @@ describe('FileTransfers', () => {
 		await expect(receiver.open(DOC, refOf(sealed))).rejects.toEqual(new FileError('offline'));
 		const noRelay = new FileTransfers(new MemoryKv());
 		await expect(noRelay.open(DOC, refOf(sealed))).rejects.toEqual(new FileError('offline'));
+	});
+
+	it('discards a deleted message\'s file here at once, and at the relay once connected, across a restart', async () => {
+		const kv = new MemoryKv();
+		const relay = new FakeRelay();
+		const sealed = sealFile(sample(300_000, 'discarded-file-marker'));
+		const transfers = new FileTransfers(kv, relay);
+		await transfers.queueUpload(DOC, sealed);
+		const hex = toHex(sealed.id);
+		await until(() => relay.blobs.get(hex)?.complete === true && !transfers.isQueued(DOC, hex));
+		const ref = refOf(sealed);
+
+		relay.live = false;
+		await transfers.discard(DOC, [hex], true);
+		expect(transfers.has(DOC, hex)).toBe(false);
+		expect(transfers.isGone(DOC, hex)).toBe(true);
+		// No ciphertext of it is left in the store; only the marker of the deletion to make.
+		expect([...kv.map.keys()].filter((k) => k.includes(hex))).toEqual([`tend/blob-delete/${DOC}/${hex}`]);
+
+		// A reload keeps the deletion waiting and makes it when the document connects.
+		relay.removeAllListeners('doc-live');
+		const after = new FileTransfers(kv, relay);
+		await after.load(DOC);
+		expect(after.isGone(DOC, hex)).toBe(true);
+		relay.reconnect();
+		await until(() => relay.deleted.includes(hex));
+		await until(() => kv.map.has(`tend/blob-gone/${DOC}/${hex}`));
+		expect(kv.map.has(`tend/blob-delete/${DOC}/${hex}`)).toBe(false);
+		expect(relay.blobs.has(hex)).toBe(false);
+		// Discarding again asks the relay nothing more; opening it again finds nothing to keep.
+		await after.discard(DOC, [hex], true);
+		expect(relay.deleted).toEqual([hex]);
+		await expect(after.open(DOC, ref)).rejects.toThrow(FileError);
+		expect([...kv.map.keys()].filter((k) => k.includes(`file/${DOC}/${hex}`))).toEqual([]);
+	});
+
+	it('drops a queued upload of a discarded file, and leaves the relay alone without the right to delete', async () => {
+		const kv = new MemoryKv();
+		const relay = new FakeRelay();
+		relay.live = false;
+		const queued = sealFile(sample(2000, 'never-uploaded'));
+		const transfers = new FileTransfers(kv, relay);
+		await transfers.queueUpload(DOC, queued);
+		const hex = toHex(queued.id);
+		await transfers.discard(DOC, [hex], false);
+		expect(transfers.isQueued(DOC, hex)).toBe(false);
+		relay.reconnect();
+		await new Promise((r) => setTimeout(r, 50));
+		expect(relay.blobs.has(hex)).toBe(false);
+		expect(relay.deleted).toEqual([]);
+		expect([...kv.map.keys()].filter((k) => k.includes(hex))).toEqual([`tend/blob-gone/${DOC}/${hex}`]);
+	});
+
+	it('stops asking when the relay says this device may not delete the file', async () => {
+		const kv = new MemoryKv();
+		const relay = new FakeRelay();
+		relay.refuseDelete = true;
+		const transfers = new FileTransfers(kv, relay);
+		const hex = toHex(randomBytesHex());
+		await transfers.discard(DOC, [hex], true);
+		await until(() => kv.map.has(`tend/blob-gone/${DOC}/${hex}`));
+		expect(kv.map.has(`tend/blob-delete/${DOC}/${hex}`)).toBe(false);
 	});
 });
