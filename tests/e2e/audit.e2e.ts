@@ -107,6 +107,16 @@ test("a client's actions appear in the owner's audit view, verified; exports ver
 		});
 		await view.close();
 
+		// The client deletes a message sent by mistake: recorded, without its text.
+		const mistake = 'Sorry, that was meant for my sister';
+		await c.getByTestId('composer-input').fill(mistake);
+		await c.getByTestId('send-button').click();
+		const sent = c.getByTestId('message').filter({ hasText: mistake });
+		await sent.getByTestId('message-more').click();
+		await sent.getByTestId('delete-button').click();
+		await sent.getByTestId('delete-confirm').click();
+		await expect(c.getByTestId('message-deleted')).toHaveCount(1);
+
 		// The therapist's audit view shows the client's records with the client's name, verified.
 		await t.goto(`${stack.appUrl}/settings/audit`);
 		await unlock(t);
@@ -114,6 +124,8 @@ test("a client's actions appear in the owner's audit view, verified; exports ver
 		const clientRow = (kind: string) => rows.filter({ hasText: CLIENT }).and(t.locator(`[data-kind="${kind}"]`));
 		await expect(clientRow('exported')).toHaveCount(1, { timeout: 45_000 });
 		await expect(clientRow('joined')).toHaveCount(1);
+		await expect(clientRow('message-deleted')).toHaveCount(1, { timeout: 45_000 });
+		await expect(rows.filter({ hasText: mistake })).toHaveCount(0);
 		await expect(clientRow('sign-in')).not.toHaveCount(0);
 		await expect(rows.and(t.locator('[data-kind="member-added"]'))).toHaveCount(1);
 		await expect(rows.and(t.locator('[data-kind="conversation-created"]'))).toContainText(TITLE);

@@ -527,8 +527,15 @@ export class ConversationController implements ConversationHandle {
 	}
 
 	async remove(messageId: string): Promise<void> {
-		if (!this.#message(messageId).canDelete) throw new Error('This message cannot be deleted here.');
+		const message = this.#message(messageId);
+		if (!message.canDelete) throw new Error('This message cannot be deleted here.');
 		await this.#write((doc) => deleteMessage(doc, messageId, Date.now()));
+		this.#app.audit.record(AuditKind.messageDeleted, {
+			doc: this.#docKey,
+			message: messageId,
+			others: !message.mine,
+			files: message.attachments?.length ?? 0
+		});
 	}
 
 	async react(messageId: string, emoji: string): Promise<void> {
@@ -583,6 +590,7 @@ export class ConversationController implements ConversationHandle {
 
 	async setArchived(archived: boolean): Promise<void> {
 		await this.#app.setPrefs(this.#docKey, { archived });
+		this.#app.audit.record(AuditKind.archived, { doc: this.#docKey, archived });
 	}
 
 	async leave(): Promise<void> {

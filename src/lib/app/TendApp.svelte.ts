@@ -750,6 +750,8 @@ export class RealTendApp implements TendApp {
 		this.#sources.set(sync.docKey, syncSource(sync));
 		engine.add(sync);
 		await this.#addToIndex(sync.docKey, 'board');
+		await engine.audit?.linkToOwnTrail(sync.docKey).catch(() => {});
+		this.audit.record(AuditKind.boardCreated, { doc: sync.docKey });
 		this.#refreshSummaries();
 		return sync.docKey;
 	}
