@@ -1,3 +1,5 @@
+import type { PracticeView } from '../model/practice.js';
+import type { Role } from '../practice/permissions.js';
 import type { AuditDetails } from '../audit/kinds.js';
 import type { BoardAction } from '../model/boardActions.js';
 
@@ -705,4 +707,40 @@ export interface TendApp {
 	/** Saved quick replies (the defaults until edited). Sealed on the device. */
 	readonly quickReplies: QuickReply[];
 	saveQuickReplies(replies: QuickReply[]): Promise<void>;
+	/** The practice this device belongs to or may start (issue 7); absent in the fake app. */
+	readonly practice?: PracticeHandle;
+}
+
+/** The practice directory as this device reads it, and this person's place in it. */
+export interface PracticeStateView extends PracticeView {
+	docKey: string;
+	/** This device's person key in hex. */
+	me: string;
+	/** This person's role; undefined until an owner's assignment has arrived. */
+	role: Role | undefined;
+}
+
+/** Someone who opened a practice invite and waits to be let in (owner's screen). */
+export interface PracticeRequestView {
+	inviteId: string;
+	name: string;
+	safetyCode: string;
+	role: string;
+}
+
+export interface PracticeHandle {
+	readonly state: PracticeStateView | undefined;
+	readonly requests: PracticeRequestView[];
+	readonly invites: { inviteId: string; link: string; role: string; expiresAt: number }[];
+	/** Roles this person may give in an invite. */
+	readonly grantable: Role[];
+	start(name: string): Promise<void>;
+	/** Creates a single-use invite link for `role`. */
+	invite(role: Role): Promise<string>;
+	revoke(inviteId: string): Promise<void>;
+	/** 'compare-codes' when the practice requires comparing safety codes and it wasn't confirmed. */
+	admit(inviteId: string, codesCompared: boolean): Promise<'ok' | 'compare-codes'>;
+	decline(inviteId: string): Promise<void>;
+	changeRole(person: string, role: Role): Promise<{ unsealed: number; skipped: number }>;
+	setRequirement(kind: 'safetyCode' | 'passkey', role: Role, on: boolean): Promise<void>;
 }

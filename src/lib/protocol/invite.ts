@@ -54,6 +54,16 @@ export interface InviteInfo {
 	audit?: Uint8Array;
 	/** That trail's owners record, signed by an owner device (src/lib/audit/auditEntry.ts). */
 	auditOwners?: Uint8Array;
+	/**
+	 * The role the inviter chose (issue 7): sealed here like everything else in the details, so
+	 * the relay never learns it. The invitee's device shows it; the admitting device decides.
+	 */
+	role?: string;
+	/**
+	 * Further documents the invitee will be let into with this invite (a practice's channels,
+	 * for a colleague): envelopes for them from the inviter are accepted like the main one.
+	 */
+	docs?: Uint8Array[];
 }
 
 export function sealInviteInfo(keys: InviteKeys, invite: Uint8Array, info: InviteInfo) {
@@ -77,6 +87,17 @@ export function openInviteInfo(
 			return undefined;
 		}
 		if (info.auditOwners !== undefined && !(info.auditOwners instanceof Uint8Array)) return undefined;
+		if (info.role !== undefined && (typeof info.role !== 'string' || info.role.length > 32)) {
+			return undefined;
+		}
+		if (info.docs !== undefined) {
+			const docs = info.docs;
+			const valid =
+				Array.isArray(docs) &&
+				docs.length <= 64 &&
+				docs.every((d) => d instanceof Uint8Array && d.length === 32);
+			if (!valid) return undefined;
+		}
 		return info as unknown as InviteInfo;
 	} catch {
 		return undefined;

@@ -57,6 +57,10 @@ export interface StoredInvite {
 	secret: Uint8Array;
 	expires: number;
 	state: 'open' | 'claimed';
+	/** The role the inviter chose (practice invites, issue 7); kept sealed on this device. */
+	role?: string;
+	/** Further documents the invitee is to be let into (see {@link InviteInfo.docs}). */
+	docs?: Uint8Array[];
 }
 
 /** A join this device is waiting on (persisted, so a reload keeps waiting). */
@@ -76,6 +80,11 @@ export interface SyncEngineEvents {
 	claims: (doc: string) => void;
 	/** An administering device let this device into a document. */
 	admitted: (sync: DocSync, join: PendingJoin) => void;
+	/**
+	 * An administrator of this device's practice directory let it into another document (a new
+	 * channel, or one its new role may read).
+	 */
+	granted: (sync: DocSync) => void;
 	/** Invite state changed on the relay (e.g. claimed by someone else, revoked). */
 	'join-refused': (invite: string, reason: string) => void;
 	/** The document is open (access proved) and subscribed on the current connection. */
@@ -109,6 +118,16 @@ const BOX_PREFIX = ['tend', 'box'];
 
 /** How long a rotation that lost the race waits for the winner's envelope (ms). */
 const ROTATION_CATCH_UP_MS = 15_000;
+
+/** How {@link SyncEngine.removeDevices} treats devices the epoch doesn't list. */
+export interface RemoveOptions {
+	/**
+	 * Devices that read the document without being listed (readers, rule 7): they get the new
+	 * secret too. When given, the rotation happens even if no removed device is listed (a
+	 * removed reader still holds the old secret), unless another rotation happened meanwhile.
+	 */
+	readers?: Uint8Array[];
+}
 
 /** The outcome of {@link SyncEngine.removeDevices}. */
 export interface RotationResult {
@@ -148,6 +167,11 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
 	#pumping = false;
 	#ticker: ReturnType<typeof setInterval> | undefined;
 	#ticks = 0;
+	/**
+	 * The practice directory this device belongs to (issue 7), by relay id: envelopes for new
+	 * documents signed by one of its administering devices are accepted without an invite.
+	 */
+	practiceDoc: string | undefined;
 
 	constructor(params: SyncEngineParams) {
 		super();
@@ -642,7 +666,13 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
 	/** Creates an invite link's secret part and registers the invite with the relay. */
 	async createInvite(
 		sync: DocSync,
-		details: { inviterName: string; title: string; kind?: 'conversation' | 'board' }
+		details: {
+			inviterName: string;
+			title: string;
+			kind?: 'conversation' | 'board' | 'practice';
+			role?: string;
+			docs?: Uint8Array[];
+		}
 	): Promise<StoredInvite> {
 		const invite = randomBytes(INVITE_ID_BYTES);
 		const secret = randomBytes(INVITE_SECRET_BYTES);
@@ -654,6 +684,8 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
 			inviterName: details.inviterName,
 			title: details.title,
 			kind: details.kind ?? 'conversation',
+			...(details.role ? { role: details.role } : {}),
+			...(details.docs?.length ? { docs: details.docs } : {}),
 			...this.audit?.inviteInfoFor(sync.docKey)
 		});
 		await this.connection.request('invite.create', {
@@ -662,12 +694,26 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
 			info,
 			expires
 		});
-		const stored: StoredInvite = { doc: sync.doc, invite, secret, expires, state: 'open' };
+		const stored: StoredInvite = {
+			doc: sync.doc,
+			invite,
+			secret,
+			expires,
+			state: 'open',
+			...(details.role ? { role: details.role } : {}),
+			...(details.docs?.length ? { docs: details.docs } : {})
+		};
 		await this.#ctx.store.write(
 			[{ key: [...INVITE_PREFIX, toBase64Url(invite)], data: encodeCbor(stored) }],
 			[]
 		);
 		return stored;
+	}
+
+	/** The stored invite behind a pending request, if this device made it. */
+	async inviteOf(inviteId: string): Promise<StoredInvite | undefined> {
+		const all = await this.#loadInvites();
+		return all.find((invite) => toBase64Url(invite.invite) === inviteId);
 	}
 
 	async invites(doc: string): Promise<StoredInvite[]> {
@@ -745,39 +791,78 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
 	}
 
 	/**
-	 * Lets a claimer in: appends an epoch record that lists their device as a writer, then seals
-	 * the document secret to their device in a signed envelope (rules 2, 3 and 7).
+	 * Lets a claimer in: appends an epoch record that lists their device as a writer (unless
+	 * `write` is false: a reader, e.g. of announcements), then seals the document secret to their
+	 * device in a signed envelope (rules 2, 3 and 7). `before` runs between the two, e.g. to let
+	 * the claimer into a practice's other documents first.
 	 */
-	async admit(sync: DocSync, inviteId: string): Promise<JoinClaim> {
+	async admit(
+		sync: DocSync,
+		inviteId: string,
+		options: { write?: boolean; before?: (claim: JoinClaim) => Promise<void> } = {}
+	): Promise<JoinClaim> {
 		const claim = this.claimsFor(sync.docKey).find((c) => c.inviteId === inviteId);
 		if (!claim) throw new Error('no such request');
-		const device = this.#ctx.author.device;
-
-		if (!isListed(sync.head.writers, claim.device)) {
-			for (let attempt = 0; ; attempt++) {
-				const record = createAddWriterRecord(device, sync.head, claim.device);
-				try {
-					await this.connection.request('epoch.append', { doc: sync.doc, record });
-					await sync.extendChain([record]);
-					break;
-				} catch (error) {
-					const conflict = error instanceof RelayError && error.code === 'conflict';
-					if (!conflict || attempt >= 2) throw error;
-					await this.#refreshChain(sync);
-				}
-			}
-		}
-		const secret = sync.secretOf(sync.head.gen);
-		if (!secret) throw new Error('no secret for the current key generation');
-		await this.rememberBoxKey(claim.device, claim.boxPk);
-		const envelope = createEnvelope(device, sync.head, secret, claim);
-		await this.connection.request('mail.send', { to: claim.device, envelope });
+		await options.before?.(claim);
+		await this.grantAccess(sync, claim.device, claim.boxPk, options.write ?? true);
 		// The member's device may now append to the audit trail (it still reads none of it).
 		await this.audit?.admit(sync.docKey, claim).catch(() => {});
 		await this.connection.request('invite.close', { invite: fromBase64Url(inviteId) }).catch(() => {});
 		await this.#forgetInvite(inviteId);
 		this.emit('claims', sync.docKey);
 		return claim;
+	}
+
+	/**
+	 * Lets a device read a document this device administers, and write it when `write`: lists
+	 * it as a writer if it isn't yet (an epoch record with the same secret, rule 2), then seals
+	 * the current secret to it (rule 3). Without `boxPk`, the box key this device was told
+	 * before is used; false when there is none.
+	 */
+	async grantAccess(
+		sync: DocSync,
+		device: Uint8Array,
+		boxPk: Uint8Array | undefined,
+		write: boolean
+	): Promise<boolean> {
+		const box = boxPk ?? (await this.#boxKeyOf(device));
+		if (!box) return false;
+		if (write && !isListed(sync.head.writers, device)) {
+			await this.changeWriters(sync, (head) =>
+				isListed(head.writers, device) ? undefined : createAddWriterRecord(this.#ctx.author.device, head, device)
+			);
+		}
+		const secret = sync.secretOf(sync.head.gen);
+		if (!secret) throw new Error('no secret for the current key generation');
+		await this.rememberBoxKey(device, box);
+		const envelope = createEnvelope(this.#ctx.author.device, sync.head, secret, { device, boxPk: box });
+		await this.connection.request('mail.send', { to: device, envelope });
+		return true;
+	}
+
+	/**
+	 * Appends the epoch record `make` builds on the current head (same secret: a change of the
+	 * writer or administrator lists, rule 7). On a lost race it reads the new head and asks
+	 * `make` again; `make` returns undefined when the head already says what it wants.
+	 */
+	async changeWriters(
+		sync: DocSync,
+		make: (head: DocSync['head']) => Uint8Array | undefined
+	): Promise<boolean> {
+		for (let attempt = 0; ; attempt++) {
+			const record = make(sync.head);
+			if (!record) return false;
+			try {
+				await this.connection.request('epoch.append', { doc: sync.doc, record });
+				await sync.extendChain([record]);
+				this.emit('doc-changed', sync.docKey);
+				return true;
+			} catch (error) {
+				const conflict = error instanceof RelayError && error.code === 'conflict';
+				if (!conflict || attempt >= 2) throw error;
+				await this.#refreshChain(sync);
+			}
+		}
 	}
 
 	// ----- Removing devices: key rotation (rule 2) ------------------------------------------
@@ -802,12 +887,21 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
 	 * administrator won the race, this device waits for the winner's epoch (its envelope), keeps
 	 * the winner's lists and rotates again on top, so both end in one chain.
 	 */
-	async removeDevices(sync: DocSync, remove: Uint8Array[]): Promise<RotationResult> {
+	async removeDevices(
+		sync: DocSync,
+		remove: Uint8Array[],
+		options: RemoveOptions = {}
+	): Promise<RotationResult> {
 		const me = this.#ctx.author.device;
+		const startGen = sync.head.gen;
 		for (let attempt = 0; attempt < 5; attempt++) {
 			const head = sync.head;
 			const listed = (k: Uint8Array) => isListed(head.writers, k) || isListed(head.admins, k);
-			if (!remove.some(listed)) return { rotated: false, unsealed: [] };
+			// A reader is in no list: it loses access only through a new secret, whoever makes it.
+			const rotatedMeanwhile = options.readers !== undefined && head.gen > startGen;
+			if (rotatedMeanwhile || (options.readers === undefined && !remove.some(listed))) {
+				return { rotated: false, unsealed: [] };
+			}
 			if (!isListed(head.admins, me.publicKey)) {
 				throw new Error('this device does not administer the document');
 			}
@@ -832,7 +926,8 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
 			}
 			await sync.extendChain([rotation.record]);
 			await sync.adoptSecret(sync.head.gen, rotation.secret);
-			const unsealed = await this.#sealToRemaining(sync, rotation.secret);
+			const keep = (options.readers ?? []).filter((k) => !isListed(remove, k));
+			const unsealed = await this.#sealToRemaining(sync, rotation.secret, keep);
 			// The relay closed the document on every connection that proved the old key, this
 			// one included: open it again with the new one.
 			this.#live.delete(sync.docKey);
@@ -872,11 +967,15 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
 	}
 
 	/** Seals the head's new secret to every listed device but this one; returns those it couldn't. */
-	async #sealToRemaining(sync: DocSync, secret: Uint8Array): Promise<Uint8Array[]> {
+	async #sealToRemaining(
+		sync: DocSync,
+		secret: Uint8Array,
+		readers: Uint8Array[] = []
+	): Promise<Uint8Array[]> {
 		const me = this.#ctx.author.device;
 		const head = sync.head;
 		const recipients: Uint8Array[] = [];
-		for (const key of [...head.admins, ...head.writers]) {
+		for (const key of [...head.admins, ...head.writers, ...readers]) {
 			if (!equalBytes(key, me.publicKey) && !isListed(recipients, key)) recipients.push(key);
 		}
 		const unsealed: Uint8Array[] = [];
@@ -1045,8 +1144,13 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
 			await this.#acceptRotation(held, body, signer);
 			return undefined;
 		}
-		const join = joins.find((j) => equalBytes(j.info.doc, body.doc));
-		if (!join || !equalBytes(join.info.inviter, signer)) return undefined;
+		const join = joins.find(
+			(j) => equalBytes(j.info.doc, body.doc) || isListed(j.info.docs ?? [], body.doc)
+		);
+		const practice = this.practiceDoc ? this.#docs.get(this.practiceDoc) : undefined;
+		const fromInviter = join !== undefined && equalBytes(join.info.inviter, signer);
+		const fromPracticeAdmin = practice !== undefined && isListed(practice.head.admins, signer);
+		if (!fromInviter && !fromPracticeAdmin) return undefined;
 		const docKey = toBase64Url(body.doc);
 		if (this.#docs.has(docKey)) return undefined;
 
@@ -1088,8 +1192,13 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
 			myActors: [],
 			registered: true
 		});
-		await this.forgetJoin(join.invite);
 		this.add(sync);
-		return { sync, join };
+		// A practice invite's other documents arrive first; the main one ends the wait.
+		if (fromInviter && join && equalBytes(join.info.doc, body.doc)) {
+			await this.forgetJoin(join.invite);
+			return { sync, join };
+		}
+		this.emit('granted', sync);
+		return undefined;
 	}
 }

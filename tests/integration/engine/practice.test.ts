@@ -1,0 +1,351 @@
+import { Buffer } from 'node:buffer';
+import { randomBytes as nodeRandomBytes } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { deriveAccessKey } from '../../../src/lib/crypto/documentKeys.js';
+import { readyCrypto } from '../../../src/lib/crypto/sodium.js';
+import { signAccessProof } from '../../../src/lib/protocol/auth.js';
+import { toHex } from '../../../src/lib/protocol/bytes.js';
+import { RelayError } from '../../../src/lib/protocol/errors.js';
+import { deriveInviteKeys, openInviteInfo } from '../../../src/lib/protocol/invite.js';
+import { isListed } from '../../../src/lib/protocol/records.js';
+import {
+	AdmitError,
+	admitToPractice,
+	changeRole,
+	inviteToPractice,
+	roleOf,
+	startPractice,
+	viewOf,
+	type PracticeDeps,
+	type StartedPractice
+} from '../../../src/lib/practice/practiceOps.js';
+import type { Role } from '../../../src/lib/practice/permissions.js';
+import type { DocSync } from '../../../src/lib/sync/DocSync.js';
+import type { PendingJoin } from '../../../src/lib/sync/SyncEngine.js';
+import { appendText, texts } from '../../helpers/engineFlow.js';
+import { nodeDevice, waitFor, type NodeDevice } from '../../helpers/nodeDevice.js';
+import { RelayClient } from '../../helpers/relayClient.js';
+import { RelayProcess } from '../../helpers/relayProcess.js';
+
+/**
+ * A practice through the real relay (issue 7, SECURITY-RULES.md rules 1, 2, 4 and 7): colleagues
+ * are let into the documents their role allows, a write from someone the epoch doesn't list is
+ * refused by the relay and dropped by every device, and a role change that takes read access
+ * away rotates the key, so the demoted member can't read what is written afterwards.
+ */
+
+let relay: RelayProcess | undefined;
+const devices: NodeDevice[] = [];
+const clients: RelayClient[] = [];
+
+beforeAll(async () => {
+	await readyCrypto();
+});
+
+afterEach(async () => {
+	for (const client of clients.splice(0)) client.terminate();
+	for (const device of devices.splice(0)) device.stop();
+	await relay?.dispose();
+	relay = undefined;
+});
+
+function startDevice(): NodeDevice {
+	const device = nodeDevice(relay!.url);
+	devices.push(device);
+	device.engine.start();
+	return device;
+}
+
+function depsOf(device: NodeDevice): PracticeDeps {
+	return {
+		ctx: device.ctx,
+		engine: device.engine,
+		sync: (docKey) => device.engine.get(docKey),
+		write: async (sync, fn) => {
+			await sync.change(fn);
+			await device.ctx.repo.flush([sync.localId]);
+			device.engine.schedulePush(sync);
+		}
+	};
+}
+
+async function send(device: NodeDevice, sync: DocSync, text: string) {
+	await appendText(device, sync, text);
+	await device.ctx.repo.flush([sync.localId]);
+	device.engine.schedulePush(sync);
+}
+
+async function refusal(promise: Promise<unknown>): Promise<string> {
+	try {
+		await promise;
+	} catch (error) {
+		if (error instanceof RelayError) return error.code;
+		throw error;
+	}
+	return 'ok';
+}
+
+const NAMES = {
+	practice: `Riverside-${nodeRandomBytes(4).toString('hex')} Practice`,
+	owner: `Dr-Owner-${nodeRandomBytes(4).toString('hex')}`
+};
+
+/** An owner's practice with announcements, a team channel and a scheduling channel. */
+async function practice(): Promise<{ owner: NodeDevice; started: StartedPractice }> {
+	relay = await RelayProcess.start();
+	const owner = startDevice();
+	await waitFor(() => owner.engine.status === 'online');
+	const started = await startPractice(depsOf(owner), {
+		name: NAMES.practice,
+		ownerName: NAMES.owner,
+		relay: relay.url,
+		channels: [
+			{ title: 'Announcements', area: 'announcements', kind: 'announcements' },
+			{ title: 'Team', area: 'team', kind: 'group' },
+			{ title: 'Front desk', area: 'scheduling', kind: 'group' }
+		]
+	});
+	await waitFor(() => started.channels.every((c) => owner.engine.isLive(c.docKey)), 15_000, 'live');
+	return { owner, started };
+}
+
+interface Joined {
+	device: NodeDevice;
+	docs: Map<string, DocSync>;
+	info: PendingJoin['info'];
+}
+
+/** The colleague's side and the owner's side of a practice invite, through the relay. */
+async function joinPractice(
+	owner: NodeDevice,
+	started: StartedPractice,
+	role: Role,
+	name: string
+): Promise<Joined> {
+	const device = startDevice();
+	await waitFor(() => device.engine.status === 'online');
+	const invite = await inviteToPractice(depsOf(owner), started.directory, { inviterName: NAMES.owner, role });
+	const keys = deriveInviteKeys(invite.secret);
+	const answer = await device.engine.connection.request('invite.get', { invite: invite.invite });
+	const info = openInviteInfo(keys, invite.invite, answer.info as Uint8Array);
+	if (!info) throw new Error('the invite details did not open');
+
+	const docs = new Map<string, DocSync>();
+	device.engine.on('granted', (sync) => docs.set(sync.docKey, sync));
+	const admitted = new Promise<DocSync>((resolve) =>
+		device.engine.once('admitted', (sync) => resolve(sync))
+	);
+	await device.engine.claimInvite({ invite: invite.invite, secret: invite.secret, info, name }, device.box.publicKey);
+	const request = await waitFor(() => owner.engine.claimsFor(started.directory.docKey)[0]);
+	// Colleagues must compare safety codes (the practice's default): without it, no admission.
+	await expect(
+		admitToPractice(depsOf(owner), started.directory, request.inviteId, { codesCompared: false })
+	).rejects.toBeInstanceOf(AdmitError);
+	await admitToPractice(depsOf(owner), started.directory, request.inviteId, { codesCompared: true });
+	const directory = await admitted;
+	docs.set(directory.docKey, directory);
+	device.engine.practiceDoc = directory.docKey;
+	return { device, docs, info };
+}
+
+const pk = (device: NodeDevice) => device.ctx.author.device.publicKey;
+
+describe('a practice: roles decide who is let in and who may write (issue 7)', () => {
+	it('lets each colleague into what their role allows; the role travels sealed', async () => {
+		const { owner, started } = await practice();
+		const [announcements, team, scheduling] = started.channels;
+		const clinician = await joinPractice(owner, started, 'clinician', 'Dr-Clin');
+		const staff = await joinPractice(owner, started, 'staff', 'Front-Desk');
+
+		// The role and channel list are in the sealed invite details, not in clear.
+		expect(clinician.info.role).toBe('clinician');
+		expect(staff.info.role).toBe('staff');
+
+		await waitFor(() => clinician.docs.size === 4, 15_000, 'clinician holds four documents');
+		await waitFor(() => staff.docs.size === 3, 15_000, 'staff hold three documents');
+		expect(staff.docs.has(team.docKey)).toBe(false);
+		expect(clinician.docs.has(team.docKey)).toBe(true);
+
+		// Writers per the table: clinicians post in announcements and the team; staff read
+		// announcements and post in scheduling; nobody but the owner writes the directory.
+		expect(isListed(announcements.head.writers, pk(clinician.device))).toBe(true);
+		expect(isListed(announcements.head.writers, pk(staff.device))).toBe(false);
+		expect(isListed(scheduling.head.writers, pk(staff.device))).toBe(true);
+		expect(isListed(started.directory.head.writers, pk(clinician.device))).toBe(false);
+
+		// Everyone reads the directory with the roles an owner gave.
+		const staffDirectory = staff.docs.get(started.directory.docKey)!;
+		await waitFor(() => viewOf(staffDirectory)?.members.length === 3, 15_000, 'directory synced');
+		const view = viewOf(staffDirectory)!;
+		expect(view.name).toBe(NAMES.practice);
+		expect(roleOf(view, toHex(pk(clinician.device)))).toBe('clinician');
+		expect(roleOf(view, toHex(pk(staff.device)))).toBe('staff');
+		expect(roleOf(view, toHex(pk(owner)))).toBe('owner');
+
+		// Staff read announcements (positive control for the refusal below).
+		await send(owner, announcements, 'welcome');
+		const staffAnnouncements = staff.docs.get(announcements.docKey)!;
+		await waitFor(() => texts(staffAnnouncements).includes('welcome'), 15_000, 'staff read');
+	});
+
+	it('an entry forged by staff into announcements is refused by the relay and dropped by every device', async () => {
+		const { owner, started } = await practice();
+		const [announcements] = started.channels;
+		const clinician = await joinPractice(owner, started, 'clinician', 'Dr-Clin');
+		const staff = await joinPractice(owner, started, 'staff', 'Front-Desk');
+		await waitFor(() => staff.docs.has(announcements.docKey) && clinician.docs.has(announcements.docKey));
+		const staffSync = staff.docs.get(announcements.docKey)!;
+		const clinicianSync = clinician.docs.get(announcements.docKey)!;
+		await send(owner, announcements, 'from the owner');
+		await waitFor(() => texts(staffSync).includes('from the owner') && texts(clinicianSync).length === 1);
+
+		// Staff hold the secret (they read), so they can seal a well-formed entry…
+		staff.device.stop();
+		await appendText(staff.device, staffSync, 'forged by staff');
+		await staffSync.commitLocal();
+		const forged = staffSync.outbox[staffSync.outbox.length - 1].entry;
+
+		// …but the relay refuses it: the epoch doesn't list their device as a writer.
+		const raw = await RelayClient.connect(relay!.url);
+		clients.push(raw);
+		await raw.hello(staff.device.ctx.author.device);
+		await raw.openDoc(announcements.doc, announcements.accessKey(), announcements.head.n);
+		expect(await refusal(raw.request('push', { doc: announcements.doc, entry: forged }))).toBe('not-writer');
+
+		// And a relay that stored it anyway gets it dropped, whole, by every other device.
+		for (const sync of [announcements, clinicianSync]) {
+			const before = sync.unverifiedCount;
+			await sync.receive([{ seq: sync.cursor + 1, b: forged }]);
+			expect(sync.unverifiedCount).toBe(before + 1);
+			expect(texts(sync)).toEqual(['from the owner']);
+		}
+	});
+
+	it('a clinician made staff: the team channel rotates away from them, announcements stop taking their writes', async () => {
+		const { owner, started } = await practice();
+		const [announcements, team] = started.channels;
+		const stays = await joinPractice(owner, started, 'clinician', 'Dr-Stays');
+		const demoted = await joinPractice(owner, started, 'clinician', 'Dr-Demoted');
+		const staff = await joinPractice(owner, started, 'staff', 'Front-Desk');
+		await waitFor(() => demoted.docs.size === 4 && stays.docs.size === 4 && staff.docs.size === 3);
+		const demotedTeam = demoted.docs.get(team.docKey)!;
+		const staysTeam = stays.docs.get(team.docKey)!;
+		await send(owner, team, 'case review at 3');
+		await waitFor(() => texts(demotedTeam).length === 1 && texts(staysTeam).length === 1);
+
+		// The proof the demoted device could make for the team channel before the change.
+		const oldAccess = deriveAccessKey(demotedTeam.secretOf(0)!, 0);
+		const before = await RelayClient.connect(relay!.url);
+		clients.push(before);
+		await before.hello(demoted.device.ctx.author.device);
+		const oldEpoch = team.head.n;
+		await before.openDoc(team.doc, oldAccess, oldEpoch);
+		const recordedProof = signAccessProof(oldAccess, before.origin, before.challenge, team.doc, oldEpoch);
+
+		const outcome = await changeRole(depsOf(owner), started.directory, toHex(pk(demoted.device)), 'staff');
+		expect(outcome.changed).toEqual(
+			expect.arrayContaining([
+				{ docKey: team.docKey, kind: 'rotate' },
+				{ docKey: announcements.docKey, kind: 'writers' }
+			])
+		);
+		expect(outcome.unsealed).toEqual([]);
+
+		// Team: a new secret; the remaining clinician reads on, the demoted one gets nothing new.
+		expect(team.head.gen).toBe(1);
+		await waitFor(() => staysTeam.head.gen === 1 && staysTeam.holdsHeadSecret, 15_000, 'new epoch');
+		await send(owner, team, 'after the change');
+		await waitFor(() => texts(staysTeam).includes('after the change'), 15_000, 'member reads');
+		expect(texts(demotedTeam)).toEqual(['case review at 3']);
+		expect(demotedTeam.secretOf(1)).toBeUndefined();
+
+		// A replayed old-epoch proof, on a new connection, is refused; so is a fresh one.
+		const replay = await RelayClient.connect(relay!.url);
+		clients.push(replay);
+		await replay.hello(demoted.device.ctx.author.device);
+		const replayed = await refusal(
+			replay.request('doc.open', { doc: team.doc, epoch: oldEpoch, accessPk: oldAccess.publicKey, sig: recordedProof })
+		);
+		expect(replayed).toBe('bad-signature');
+		expect(await refusal(replay.openDoc(team.doc, oldAccess, oldEpoch))).toBe('no-access');
+
+		// Announcements: same secret, new lists. The demoted device still reads, but the relay
+		// refuses its writes; its screen learns it may no longer post from the chain.
+		const demotedAnn = demoted.docs.get(announcements.docKey)!;
+		await waitFor(() => !isListed(demotedAnn.head.writers, pk(demoted.device)), 15_000, 'lists seen');
+		expect(announcements.head.gen).toBe(0);
+		const raw = await RelayClient.connect(relay!.url);
+		clients.push(raw);
+		await raw.hello(demoted.device.ctx.author.device);
+		await raw.openDoc(announcements.doc, announcements.accessKey(), announcements.head.n);
+		await appendText(demoted.device, demotedAnn, 'still posting?');
+		await demotedAnn.commitLocal();
+		const late = demotedAnn.outbox[demotedAnn.outbox.length - 1].entry;
+		expect(await refusal(raw.request('push', { doc: announcements.doc, entry: late }))).toBe('not-writer');
+		await send(owner, announcements, 'news');
+		await waitFor(() => texts(demotedAnn).includes('news'), 15_000, 'still reads announcements');
+
+		// Staff never read the team channel; every member's directory shows the new role.
+		expect(staff.docs.has(team.docKey)).toBe(false);
+		for (const member of [stays, demoted, staff]) {
+			const directory = member.docs.get(started.directory.docKey)!;
+			await waitFor(
+				() => roleOf(viewOf(directory), toHex(pk(demoted.device))) === 'staff',
+				15_000,
+				'role shown'
+			);
+		}
+	});
+
+	it('a staff member made client loses announcements they only read: the rotation still happens', async () => {
+		const { owner, started } = await practice();
+		const [announcements] = started.channels;
+		const clinician = await joinPractice(owner, started, 'clinician', 'Dr-Clin');
+		const staff = await joinPractice(owner, started, 'staff', 'Front-Desk');
+		await waitFor(() => staff.docs.size === 3 && clinician.docs.size === 4);
+		const staffAnn = staff.docs.get(announcements.docKey)!;
+		const clinicianAnn = clinician.docs.get(announcements.docKey)!;
+		const otherStaff = await joinPractice(owner, started, 'staff', 'Billing');
+		await waitFor(() => otherStaff.docs.size === 3);
+		const otherAnn = otherStaff.docs.get(announcements.docKey)!;
+
+		await changeRole(depsOf(owner), started.directory, toHex(pk(staff.device)), 'client');
+		expect(announcements.head.gen).toBe(1);
+		await send(owner, announcements, 'after the change');
+		await waitFor(() => texts(clinicianAnn).includes('after the change'), 15_000, 'clinician reads');
+		// A reader who stays (other staff) got the new secret too.
+		await waitFor(() => texts(otherAnn).includes('after the change'), 15_000, 'other staff read');
+		expect(texts(staffAnn)).not.toContain('after the change');
+	});
+
+	it('the relay stores no practice name, member name or role in clear (with a positive control)', async () => {
+		const { owner, started } = await practice();
+		const marker = `Tënd-staff-${nodeRandomBytes(4).toString('hex')}-çà`;
+		const staff = await joinPractice(owner, started, 'staff', marker);
+		await waitFor(() => staff.docs.size === 3);
+		const staffDirectory = staff.docs.get(started.directory.docKey)!;
+		await waitFor(() => viewOf(staffDirectory)?.members.some((m) => m.name === marker), 15_000, 'synced');
+
+		// Positive control: invite details are stored as sent, so a marker sent in clear is found.
+		const control = `Tënd-control-${nodeRandomBytes(4).toString('hex')}-çà`;
+		await owner.engine.connection.request('invite.create', {
+			invite: nodeRandomBytes(16),
+			authPk: nodeRandomBytes(32),
+			info: Buffer.from(control, 'latin1'),
+			expires: Date.now() + 60_000
+		});
+		await relay!.stop();
+		const files = readdirSync(relay!.dataDir).map((name) => readFileSync(join(relay!.dataDir, name)));
+		const found = (text: string) =>
+			(['utf8', 'utf16le', 'latin1'] as const).filter((enc) =>
+				files.some((bytes) => bytes.includes(Buffer.from(text, enc)))
+			);
+		expect(found(control)).toContain('latin1');
+		for (const text of [NAMES.practice, NAMES.owner, marker, 'clinician', 'Front desk', 'scheduling']) {
+			expect(found(text), text).toEqual([]);
+		}
+		await relay!.restart();
+	});
+});
