@@ -9,7 +9,12 @@ import {
 } from '../protocol/invite.js';
 import type { PendingJoin } from '../sync/SyncEngine.js';
 import type { RealTendApp, Runtime } from './TendApp.svelte.js';
+import { isRole } from '../practice/permissions.js';
 import type { JoinHandle, JoinView } from './types.js';
+
+function kindOf(kind: string): 'conversation' | 'board' | 'practice' {
+	return kind === 'board' || kind === 'practice' ? kind : 'conversation';
+}
 
 /**
  * The invitee's side of an invite (SECURITY-RULES.md, rule 1): read the sealed invite details,
@@ -69,7 +74,7 @@ export class JoinController implements JoinHandle {
 						...this.view,
 						phase: 'admitted',
 						conversationId: sync.docKey,
-						kind: join.info.kind === 'board' ? 'board' : 'conversation'
+						kind: kindOf(join.info.kind)
 					};
 				}
 			})
@@ -119,7 +124,8 @@ export class JoinController implements JoinHandle {
 		const base = {
 			inviterName: info.inviterName,
 			title: info.title,
-			kind: info.kind === 'board' ? ('board' as const) : ('conversation' as const)
+			kind: kindOf(info.kind),
+			role: isRole(info.role) ? info.role : undefined
 		};
 		const docKey = toBase64Url(info.doc);
 		const pending = (await runtime.engine.pendingJoins()).find((j) =>

@@ -1,7 +1,7 @@
 import { AuditKind } from '../audit/kinds.js';
 import { toBase64Url, toHex } from '../protocol/bytes.js';
 import { formatInviteFragment } from '../protocol/invite.js';
-import { grantableRoles, may, type Role } from '../practice/permissions.js';
+import { grantableRoles, may, mayRead, type Role } from '../practice/permissions.js';
 import {
 	AdmitError,
 	admitToPractice,
@@ -135,10 +135,13 @@ export class PracticeController implements PracticeHandle {
 		this.attach(started.directory.docKey);
 	}
 
-	/** Roles this person may give in an invite. */
+	/**
+	 * Roles this person may give in a practice invite: those that read the directory. Clients
+	 * are invited from their own conversation, which is all they are let into.
+	 */
 	get grantable(): Role[] {
 		const role = this.state?.role;
-		return role ? grantableRoles(role) : [];
+		return role ? grantableRoles(role).filter((r) => mayRead(r, 'directory')) : [];
 	}
 
 	async invite(role: Role): Promise<string> {

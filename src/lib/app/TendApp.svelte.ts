@@ -32,6 +32,8 @@ import type { SocketLike } from '../sync/RelayConnection.js';
 import { AuditController } from './AuditController.svelte.js';
 import { ConversationController } from './ConversationController.svelte.js';
 import { JoinController } from './JoinController.svelte.js';
+import { PracticeController } from './PracticeController.svelte.js';
+import { isPracticeDoc } from '../model/practice.js';
 import { SearchService } from './SearchService.js';
 import { summarize } from './summaries.js';
 import { authorityOf, readContextOf, type Authority, type PeekedAuthority } from './authority.js';
@@ -90,6 +92,8 @@ interface DeviceRecord {
 interface IndexDoc {
 	v: 1;
 	conversations: Record<string, ConversationPrefs & { type?: 'board' }>;
+	/** The practice directory this person belongs to (issue 7), by relay id. */
+	practice?: string;
 }
 
 /** This person's choices about one conversation, kept in their (local) index document. */
@@ -192,6 +196,8 @@ export class RealTendApp implements TendApp {
 	}
 
 	readonly vault: VaultController;
+	/** The practice this device belongs to, or may start (issue 7). */
+	readonly practice: PracticeController;
 
 	#runtime: Runtime | undefined;
 	#delivery: BroadcastChannel | undefined;
@@ -234,6 +240,7 @@ export class RealTendApp implements TendApp {
 				this.recorder.record(AuditKind.unlockFailed, details);
 			});
 		});
+		this.practice = new PracticeController(this);
 		this.#ready = this.#start().catch((error: unknown) => this.#fail(error));
 	}
 
@@ -448,6 +455,7 @@ export class RealTendApp implements TendApp {
 			engine.on('problem', (doc) => this.notify(doc));
 			engine.on('presence', (doc) => this.notify(doc));
 			engine.on('admitted', (sync, join) => void this.#admitted(sync, join));
+			engine.on('granted', (sync) => void this.#granted(sync));
 			engine.on('join-refused', (invite, reason) => {
 				void this.#refreshPendingJoins();
 				for (const listener of this.#refusedListeners) listener(invite, reason);
@@ -472,6 +480,8 @@ export class RealTendApp implements TendApp {
 			if (entry?.type === 'board') this.#boardIds.add(docKey);
 			await this.#openSource(docKey);
 		}
+		const practice = index.doc().practice;
+		if (practice) this.practice.attach(practice);
 		if (engine) {
 			// Conversations this device administers from before the audit trail existed join it.
 			const me = device.signPk;
@@ -500,6 +510,7 @@ export class RealTendApp implements TendApp {
 			if (!this.leader) {
 				for (const docKey of Object.keys(doc.conversations ?? {})) void this.#openSource(docKey);
 			}
+			if (doc.practice && doc.practice !== this.practice.docKey) this.practice.attach(doc.practice);
 			this.#refreshSummaries();
 		});
 		await this.#refreshPendingJoins();
@@ -817,9 +828,42 @@ export class RealTendApp implements TendApp {
 		return () => this.#joinListeners.delete(listener);
 	}
 
+	/**
+	 * Takes a practice this device started: the directory and its channels join this person's
+	 * list (the directory is never shown as a conversation), and the index names the directory.
+	 */
+	async adoptPractice(directory: DocSync, channels: DocSync[]): Promise<void> {
+		for (const sync of [directory, ...channels]) {
+			this.#sources.set(sync.docKey, syncSource(sync));
+			await this.#addToIndex(sync.docKey);
+		}
+		await this.#setPractice(directory.docKey);
+		this.#refreshSummaries();
+	}
+
+	async #setPractice(docKey: string): Promise<void> {
+		const runtime = this.#require();
+		const index = await this.#indexHandle();
+		index.change((doc) => {
+			doc.practice = docKey;
+		});
+		await runtime.repo.flush([index.documentId]);
+		this.practice.attach(docKey);
+	}
+
+	/** An administrator of this person's practice let this device into another document. */
+	async #granted(sync: DocSync): Promise<void> {
+		this.#sources.set(sync.docKey, syncSource(sync));
+		await this.#addToIndex(sync.docKey);
+		this.audit.record(AuditKind.joined, { doc: sync.docKey });
+		this.#refreshSummaries();
+		this.notify(sync.docKey);
+	}
+
 	async #admitted(sync: DocSync, join: PendingJoin): Promise<void> {
 		this.#sources.set(sync.docKey, syncSource(sync));
 		await this.#addToIndex(sync.docKey, join.info.kind === 'board' ? 'board' : undefined);
+		if (join.info.kind === 'practice') await this.#setPractice(sync.docKey);
 		this.audit.record(AuditKind.joined, { doc: sync.docKey, invite: toBase64Url(join.invite) });
 		await this.#refreshPendingJoins();
 		this.#refreshSummaries();
@@ -1003,6 +1047,8 @@ export class RealTendApp implements TendApp {
 				}
 				// A joined board shows nothing until its first change arrives.
 				if (this.#boardIds.has(docKey)) continue;
+				// The practice directory is shown in the settings, not as a conversation.
+				if (isPracticeDoc(doc) || docKey === this.practice.docKey) continue;
 				if (this.prefsOf(docKey).left) continue;
 				const authority = this.authority(docKey);
 				if (!authority) continue;

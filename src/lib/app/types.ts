@@ -439,8 +439,10 @@ export interface JoinView {
 	title?: string;
 	safetyCode?: string;
 	conversationId?: string;
-	/** What the invite leads to; boards open at /b/<id>. */
-	kind?: 'conversation' | 'board';
+	/** What the invite leads to; boards open at /b/<id>, a practice at the home screen. */
+	kind?: 'conversation' | 'board' | 'practice';
+	/** The role the inviter chose (practice invites), from the sealed invite details. */
+	role?: Role;
 }
 
 export interface JoinHandle {

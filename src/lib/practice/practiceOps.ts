@@ -122,6 +122,8 @@ export async function inviteToPractice(
 	const me = toHex(deps.ctx.author.device.publicKey);
 	const mine = roleOf(view, me);
 	if (!mine || !mayGrant(mine, params.role)) throw new Error('this role may not be granted here');
+	// Clients are invited to their own conversation: the practice invite lets into the directory.
+	if (!mayRead(params.role, 'directory')) throw new Error('this role is invited from a conversation');
 	const docs = documentsFor(view, params.role).map(fromBase64Url);
 	return deps.engine.createInvite(directory, {
 		inviterName: params.inviterName,
@@ -160,7 +162,9 @@ export async function admitToPractice(
 	const role = invite?.role;
 	if (!view || !isRole(role)) throw new AdmitError('no-role');
 	const mine = roleOf(view, toHex(deps.ctx.author.device.publicKey));
-	if (!mine || !mayGrant(mine, role)) throw new AdmitError('not-allowed');
+	if (!mine || !mayGrant(mine, role) || !mayRead(role, 'directory')) {
+		throw new AdmitError('not-allowed');
+	}
 	if (view.safetyCode[role] && !options.codesCompared) throw new AdmitError('compare-codes');
 
 	const claim = await deps.engine.admit(directory, inviteId, {
