@@ -334,7 +334,9 @@ export class ConversationController implements ConversationHandle {
 			})),
 			isAdmin: !!sync && !this.#app.readOnly && sync.isAdmin(runtime.ctx.author.device.publicKey),
 			problems,
-			removed: !!sync && sync.excludes(runtime.ctx.author.device.publicKey),
+			// A reader (announcements, rule 7) is in no list but holds the newest secret.
+			removed:
+				!!sync && sync.excludes(runtime.ctx.author.device.publicKey) && !sync.holdsHeadSecret,
 			kind: record.kind,
 			rights: {
 				post: canWrite,

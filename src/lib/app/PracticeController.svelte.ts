@@ -58,12 +58,19 @@ export class PracticeController implements PracticeHandle {
 
 	#deps(): PracticeDeps {
 		const runtime = this.#app.runtime;
-		if (!runtime?.engine) throw new Error('Tend is open in another tab; this one is read-only');
+		const engine = runtime?.engine;
+		if (!runtime || !engine) throw new Error('Tend is open in another tab; this one is read-only');
 		return {
 			ctx: runtime.ctx,
-			engine: runtime.engine,
+			engine,
 			sync: (docKey) => this.#app.source(docKey)?.sync,
-			write: <T>(sync: DocSync, fn: (doc: T) => void) => this.#app.writeDoc<T>(sync.docKey, fn)
+			// Straight to the sync (the leader's path of `writeDoc`): a new practice's documents
+			// are written before the app lists them.
+			write: async <T>(sync: DocSync, fn: (doc: T) => void) => {
+				await sync.change<T>(fn);
+				await runtime.repo.flush([sync.localId]);
+				engine.schedulePush(sync);
+			}
 		};
 	}
 
