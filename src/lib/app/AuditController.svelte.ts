@@ -2,6 +2,7 @@ import type * as A from '@automerge/automerge';
 import { createAuditFile, verifyAuditFile } from '../audit/auditFile.js';
 import { AuditKind } from '../audit/kinds.js';
 import type { AuditProblem } from '../audit/verifyAuditTrail.js';
+import { withheldAudit } from '../audit/withheld.js';
 import type { ConversationDoc } from '../model/conversation.js';
 import { toBase64Url, toHex } from '../protocol/bytes.js';
 import type { RealTendApp } from './TendApp.svelte.js';
@@ -13,6 +14,13 @@ import type {
 	AuditRecordView,
 	AuditView
 } from './types.js';
+
+/**
+ * How long a device's stated count of audit records (in its presence frames) may run ahead of
+ * the records that arrived before the screen calls them held back: records and presence travel
+ * separately, and a device that just reconnected sends both at once.
+ */
+const AUDIT_COUNT_GRACE_MS = 60_000;
 
 /**
  * The owner's audit screen: reads the trails this device owns from the recorder, verifies them
@@ -42,7 +50,19 @@ export class AuditController implements AuditHandle {
 	close(): void {
 		this.#closed = true;
 		clearTimeout(this.#timer);
+		clearTimeout(this.#recheckTimer);
 		this.#stop();
+	}
+
+	#recheckTimer: ReturnType<typeof setTimeout> | undefined;
+
+	/** Looks again once a device's stated count of audit records is past its grace period. */
+	#recheck(at: number): void {
+		if (this.#recheckTimer || this.#closed) return;
+		this.#recheckTimer = setTimeout(() => {
+			this.#recheckTimer = undefined;
+			this.#schedule();
+		}, Math.max(0, at - Date.now()) + 50);
 	}
 
 	#schedule(): void {
@@ -87,6 +107,16 @@ export class AuditController implements AuditHandle {
 				});
 			}
 			problems.push(...verified.problems.map((p) => problemView(p, names.people)));
+			const held = new Map<string, number>();
+			for (const record of verified.records) {
+				const device = toHex(record.body.device);
+				held.set(device, Math.max(held.get(device) ?? 0, record.body.n));
+			}
+			const presence = this.#app.runtime?.engine?.presence;
+			const stated = recorder.documentsOf(trail).flatMap((doc) => presence?.auditClaims(doc) ?? []);
+			const withheld = withheldAudit(held, stated, Date.now(), AUDIT_COUNT_GRACE_MS);
+			problems.push(...withheld.problems.map((p) => problemView(p, names.people)));
+			if (withheld.recheckAt !== undefined) this.#recheck(withheld.recheckAt);
 		}
 		records.sort((a, b) => b.at - a.at || b.n - a.n);
 		if (!this.#closed) this.view = { owner: this.#owned().length > 0, records, problems };

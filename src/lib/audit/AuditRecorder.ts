@@ -256,6 +256,22 @@ export class AuditRecorder extends EventEmitter<AuditRecorderEvents> {
 		return undefined;
 	}
 
+	/** The documents whose events go to `trail`. */
+	documentsOf(trail: string): string[] {
+		return [...(this.#trails.get(trail)?.docs ?? [])];
+	}
+
+	/**
+	 * How many records this device has written to `trail` (its chain position): what it tells
+	 * the trail's owners in presence frames, so a relay holding records back is noticed (rule 21).
+	 */
+	async written(trail: string): Promise<number> {
+		const env = this.#env;
+		if (!env) return 0;
+		const stored = await env.store.load([...PREFIX, 'pos', trail]);
+		return stored ? (decodeCbor(stored) as ChainPosition).n : 0;
+	}
+
 	// ----- Writing --------------------------------------------------------------------------
 
 	async #write(event: QueuedEvent): Promise<void> {

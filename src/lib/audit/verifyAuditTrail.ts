@@ -43,7 +43,8 @@ export type AuditProblemCode =
 	| 'export-changed'
 	| 'export-unsigned'
 	| 'bad-file'
-	| 'bad-trail';
+	| 'bad-trail'
+	| 'withheld';
 
 export interface AuditProblem {
 	code: AuditProblemCode;
@@ -57,7 +58,7 @@ export interface AuditProblem {
 	to?: number;
 	/** Position in the list (for records that can't be read at all). */
 	index?: number;
-	/** cut-off: who attested the missing head ('export' or an owner device's hex key). */
+	/** cut-off: who attested the missing head ('export' or an owner device's hex key). withheld: n is what arrived, `to` what the device says it wrote. */
 	by?: string;
 }
 
@@ -309,5 +310,7 @@ export function describeAuditProblem(problem: AuditProblem): string {
 			return 'the file is not a Tend audit export';
 		case 'bad-trail':
 			return "the audit trail's own records (its owners and members) do not verify";
+		case 'withheld':
+			return `${who}: says it wrote ${problem.to} records, but only ${problem.n} arrived (held back?)`;
 	}
 }

@@ -110,6 +110,12 @@ export class AuditSync {
 		await this.#recorder.linkDocument(docKey, toBase64Url(own.trail));
 	}
 
+	/** How many records this device has written to the trail `docKey`'s events go to. */
+	async writtenFor(docKey: string): Promise<number> {
+		const trail = this.#recorder.trailOf(docKey);
+		return trail ? this.#recorder.written(trail) : 0;
+	}
+
 	/** What an invite to `docKey` tells the invitee about the trail (undefined: none). */
 	inviteInfoFor(docKey: string): Pick<InviteInfo, 'audit' | 'auditOwners'> {
 		const trail = this.#recorder.trailOf(docKey);

@@ -54,7 +54,17 @@ interface DocPresence {
 	claims: Map<string, Claim>;
 	/** Claims still unmet after the grace period: reported as withheld. */
 	overdue: Set<string>;
+	/** Device (hex) → the most audit records it said it has written to the document's trail. */
+	audit: Map<string, AuditClaim>;
 	dropped: number;
+}
+
+/** A device's statement, in its presence frames, of how many audit records it has written. */
+export interface AuditClaim {
+	device: string;
+	n: number;
+	/** When this count was first stated (ms), so records in transit get time to arrive. */
+	since: number;
 }
 
 export class PresenceTracker {
@@ -126,8 +136,17 @@ export class PresenceTracker {
 			typingUntil: presence.online && presence.typing ? now + this.#options.typingTtlMs : 0
 		};
 		state.peers.set(device, peer);
+		const audit = state.audit.get(device);
+		if (presence.auditCounter > (audit?.n ?? 0)) {
+			state.audit.set(device, { device, n: presence.auditCounter, since: now });
+		}
 		const shown = this.#shown(peer, now);
 		return shown.online !== shownBefore?.online || shown.typing !== shownBefore?.typing;
+	}
+
+	/** What members' devices said in this document's presence frames about their audit records. */
+	auditClaims(docKey: string): AuditClaim[] {
+		return [...(this.#docs.get(docKey)?.audit.values() ?? [])];
 	}
 
 	/** Members' devices seen online (with typing) in the document, as of `now`. */
@@ -225,7 +244,7 @@ export class PresenceTracker {
 	#stateOf(docKey: string): DocPresence {
 		let state = this.#docs.get(docKey);
 		if (!state) {
-			state = { peers: new Map(), claims: new Map(), overdue: new Set(), dropped: 0 };
+			state = { peers: new Map(), claims: new Map(), overdue: new Set(), audit: new Map(), dropped: 0 };
 			this.#docs.set(docKey, state);
 		}
 		return state;

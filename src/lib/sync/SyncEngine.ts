@@ -646,7 +646,8 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
 	async #sendPresence(sync: DocSync): Promise<void> {
 		if (!this.#live.has(sync.docKey) || this.status !== 'online') return;
 		const typing = this.#typing && this.#active === sync.docKey;
-		const frame = this.presence.seal(sync, typing, Date.now());
+		const audited = (await this.audit?.writtenFor(sync.docKey).catch(() => 0)) ?? 0;
+		const frame = this.presence.seal(sync, typing, Date.now(), audited);
 		if (!frame) return;
 		// A refusal (rate-limited, a connection that just dropped) loses only this frame.
 		await this.connection.request('presence', { doc: sync.doc, frame }).catch(() => {});

@@ -95,6 +95,18 @@ describe('audit trail through the relay', () => {
 		const verified = await therapist.recorder.verify(trail);
 		expect(verified.problems).toEqual([]);
 
+		// The client's presence frames state how many records it wrote to the trail (rule 21), so
+		// the owner would notice records the relay held back.
+		expect(await client.recorder.written(trail)).toBe(3);
+		client.device.engine.setActive(joined.docKey);
+		const stated = await waitFor(
+			() => therapist.device.engine.presence.auditClaims(conversation.docKey).find((c) => c.device === clientHex),
+			15_000,
+			"the client's stated count"
+		);
+		expect(stated.n).toBe(3);
+		expect(therapist.recorder.documentsOf(trail)).toContain(conversation.docKey);
+
 		// The client keeps no readable copy, and the entries at the relay don't open for it.
 		expect(await client.recorder.records(trail)).toEqual([]);
 		await waitFor(async () => (await client.recorder.outbox(trail)).length === 0, 10_000, 'the client outbox to drain');

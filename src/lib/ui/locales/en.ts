@@ -804,6 +804,7 @@ export const en = {
 	'audit.problem.export-unsigned': 'The export’s signature does not verify.',
 	'audit.problem.bad-file': 'This is not a Tend audit export.',
 	'audit.problem.bad-trail': 'The audit trail’s own records do not verify.',
+	'audit.problem.withheld': '{who} says it has written {to} records, but only {n} have arrived. The relay may be holding the rest back.',
 	'practice.role.owner': 'Owner',
 	'practice.role.clinician': 'Clinician',
 	'practice.role.staff': 'Staff (front desk, billing)',

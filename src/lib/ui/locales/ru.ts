@@ -820,6 +820,7 @@ export const ru = {
 	'audit.problem.export-unsigned': 'Подпись выгрузки не проходит проверку.',
 	'audit.problem.bad-file': 'Это не выгрузка журнала Tend.',
 	'audit.problem.bad-trail': 'Собственные записи журнала не проходят проверку.',
+	'audit.problem.withheld': '{who} сообщает, что записал(а) {to} записей, но пришло только {n}. Возможно, сервер пересылки задерживает остальные.',
 	'practice.role.owner': 'Владелец',
 	'practice.role.clinician': 'Специалист',
 	'practice.role.staff': 'Сотрудник (ресепшн, бухгалтерия)',
