@@ -100,7 +100,10 @@ describe('audit trail through the relay', () => {
 		expect(await client.recorder.written(trail)).toBe(3);
 		client.device.engine.setActive(joined.docKey);
 		const stated = await waitFor(
-			() => therapist.device.engine.presence.auditClaims(conversation.docKey).find((c) => c.device === clientHex),
+			() =>
+				therapist.device.engine.presence
+					.auditClaims(conversation.docKey)
+					.find((c) => c.device === clientHex && c.n >= 3),
 			15_000,
 			"the client's stated count"
 		);
