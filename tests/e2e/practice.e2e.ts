@@ -2,6 +2,8 @@ import { expect, test, type Page } from '@playwright/test';
 import { closePeople, type Person } from './people.js';
 import {
 	dumpIndexedDb,
+	filesUnder,
+	findInFiles,
 	openPerson,
 	setUpVault,
 	startStack,
@@ -140,8 +142,13 @@ test('owner, clinician and client each see what their role allows; a role change
 	await goHome(o);
 	expect(await titles(o)).toEqual(['Announcements', 'Front desk', 'Team']);
 
-	// The owner makes the clinician staff.
+	// The owner asks clinicians for a passkey: the clinician's vault settings say so.
 	await goSettings(o);
+	await o.getByTestId('require-passkey-clinician').check();
+	await goSettings(c);
+	await expect(c.getByTestId('passkey-required')).toBeVisible({ timeout: 30_000 });
+
+	// The owner makes the clinician staff.
 	const row = o.getByTestId('practice-member').filter({ hasText: clinician.name });
 	await row.getByTestId('member-role-select').selectOption('staff');
 	await row.getByTestId('change-role').click();
@@ -151,6 +158,8 @@ test('owner, clinician and client each see what their role allows; a role change
 	// The former clinician's screens: the role, the team channel closed, announcements read-only.
 	await goSettings(c);
 	await expect(c.getByTestId('my-role')).toHaveAttribute('data-role', 'staff', { timeout: 30_000 });
+	// Staff need no passkey here: the requirement follows the role.
+	await expect(c.getByTestId('passkey-required')).toHaveCount(0);
 	await openConversation(c, 'Team');
 	await expect(c.getByTestId('removed-notice')).toBeVisible({ timeout: 30_000 });
 	await openConversation(c, 'Announcements');
@@ -174,14 +183,24 @@ test('owner, clinician and client each see what their role allows; a role change
 	await openConversation(c, 'Team');
 	await expect(c.getByTestId('message').filter({ hasText: 'After the role change' })).toHaveCount(0);
 
-	// IndexedDB on each device holds neither the practice's name nor a role in clear; the same
-	// scan finds a marker written in clear (positive control).
+	// No practice name, person name or role in clear: the relay's files, a raw IndexedDB dump
+	// of each device, and each profile on disk; the same scans find a marker written in clear.
+	const names = [PRACTICE, owner.name, clinician.name, client.name];
+	const relayHits = findInFiles(filesUnder(stack.relay.dataDir), [...names, 'clinician']);
+	expect([...relayHits.keys()]).toEqual([]);
+	const marker = `positive-control-${Date.now()}-Ω`;
 	for (const page of [o, c]) {
-		await writeControlMarker(page, 'tend-control-practice-marker');
+		await writeControlMarker(page, marker);
 		const dump = await dumpIndexedDb(page);
-		expect(dump).toContain('tend-control-practice-marker');
-		expect(dump).not.toContain(PRACTICE);
-		expect(dump).not.toContain('clinician');
-		expect(dump).not.toContain(clinician.name);
+		expect(dump).toContain(marker);
+		expect([...names, 'clinician'].filter((text) => dump.includes(text))).toEqual([]);
+	}
+	for (const p of [owner, clinician]) {
+		await p.context.close();
+		// The role names are in the app's own code, which the profile caches: names only here.
+		const hits = findInFiles(filesUnder(p.dir), [marker, ...names]);
+		expect(hits.has(marker), 'the profile scan finds the positive control').toBe(true);
+		hits.delete(marker);
+		expect(Object.fromEntries(hits)).toEqual({});
 	}
 });

@@ -542,7 +542,7 @@ export interface VaultHandle {
 	readonly passkeyEnrolled: boolean;
 	/** Whether this browser can use a passkey as second factor (WebAuthn PRF). */
 	readonly passkeySupport: 'prf' | 'no-prf' | 'unavailable' | 'unknown';
-	/** The practice requires a passkey for this person's role (a local flag today: practice roles don't exist yet). */
+	/** The practice requires a passkey for this person's role (from the practice directory, issue 7). */
 	readonly passkeyRequired: boolean;
 	/** ms since the epoch before which unlock attempts must wait; 0 when none. */
 	readonly retryAt: number;

@@ -301,8 +301,9 @@ export class VaultController implements VaultHandle {
 	}
 
 	/**
-	 * The practice's requirement of a passkey for this person's role.
-	 * Practice roles don't exist yet (issue 7), so nothing outside the settings and tests calls this.
+	 * The practice's requirement of a passkey for this person's role (issue 7): the practice
+	 * controller calls this when the directory's setting for the person's role changes
+	 * (src/lib/app/PracticeController.svelte.ts). It asks; unlocking without a passkey still works.
 	 */
 	async setPasskeyRequired(required: boolean): Promise<void> {
 		this.#policy = { ...this.#policy, passkeyRequired: required };

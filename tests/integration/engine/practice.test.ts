@@ -6,7 +6,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { deriveAccessKey } from '../../../src/lib/crypto/documentKeys.js';
 import { readyCrypto } from '../../../src/lib/crypto/sodium.js';
 import { signAccessProof } from '../../../src/lib/protocol/auth.js';
-import { toHex } from '../../../src/lib/protocol/bytes.js';
+import { toBase64Url, toHex } from '../../../src/lib/protocol/bytes.js';
 import { RelayError } from '../../../src/lib/protocol/errors.js';
 import { deriveInviteKeys, openInviteInfo } from '../../../src/lib/protocol/invite.js';
 import { isListed } from '../../../src/lib/protocol/records.js';
@@ -318,6 +318,38 @@ describe('a practice: roles decide who is let in and who may write (issue 7)', (
 		// A reader who stays (other staff) got the new secret too.
 		await waitFor(() => texts(otherAnn).includes('after the change'), 15_000, 'other staff read');
 		expect(texts(staffAnn)).not.toContain('after the change');
+	});
+
+	it('a pending practice invite can be revoked: the relay refuses its claim, nothing changes in any chain', async () => {
+		const { owner, started } = await practice();
+		const device = startDevice();
+		await waitFor(() => device.engine.status === 'online');
+		const invite = await inviteToPractice(depsOf(owner), started.directory, { inviterName: NAMES.owner, role: 'staff' });
+		const keys = deriveInviteKeys(invite.secret);
+		const answer = await device.engine.connection.request('invite.get', { invite: invite.invite });
+		const info = openInviteInfo(keys, invite.invite, answer.info as Uint8Array)!;
+		const heads = [started.directory, ...started.channels].map((s) => s.head.n);
+
+		await owner.engine.revokeInvite(toBase64Url(invite.invite));
+		const claim = device.engine.claimInvite({ invite: invite.invite, secret: invite.secret, info, name: 'Late' }, device.box.publicKey);
+		expect(await refusal(claim)).toBe('invite-revoked');
+		expect([started.directory, ...started.channels].map((s) => s.head.n)).toEqual(heads);
+		expect(await owner.engine.inviteOf(toBase64Url(invite.invite))).toBeUndefined();
+	});
+
+	it('a practice invite carries only a role its inviter may grant, and never the client role', async () => {
+		const { owner, started } = await practice();
+		const clinician = await joinPractice(owner, started, 'clinician', 'Dr-Clin');
+		const clinicianDirectory = clinician.docs.get(started.directory.docKey)!;
+		await waitFor(() => roleOf(viewOf(clinicianDirectory), toHex(pk(clinician.device))) === 'clinician');
+		// A clinician's device may not invite colleagues (it doesn't administer the directory either).
+		await expect(
+			inviteToPractice(depsOf(clinician.device), clinicianDirectory, { inviterName: 'Dr-Clin', role: 'staff' })
+		).rejects.toThrow('may not be granted');
+		// Clients are invited to their own conversation, never into the directory.
+		await expect(
+			inviteToPractice(depsOf(owner), started.directory, { inviterName: NAMES.owner, role: 'client' })
+		).rejects.toThrow('invited from a conversation');
 	});
 
 	it('the relay stores no practice name, member name or role in clear (with a positive control)', async () => {
