@@ -1,6 +1,6 @@
 import * as A from '@automerge/automerge';
 import { readMessages, type ConversationDoc } from '../model/conversation.js';
-import { readConversation, type ReadContext } from '../model/readConversation.js';
+import { currentTitle, readConversation, type ReadContext } from '../model/readConversation.js';
 import { MessageIndex, type IndexedMessage } from '../search/MessageIndex.js';
 import type { SearchPerson, SearchRequest, SearchResultsView } from './types.js';
 
@@ -65,7 +65,7 @@ export class SearchService {
 				const doc = this.#source.doc(hit.conversationId);
 				return {
 					conversationId: hit.conversationId,
-					conversationTitle: typeof doc?.title === 'string' ? doc.title : '',
+					conversationTitle: this.#titleOf(hit.conversationId, doc),
 					messageId: hit.messageId,
 					authorName: doc?.members?.[hit.author]?.name ?? '?',
 					mine: hit.author === me,
@@ -74,6 +74,14 @@ export class SearchService {
 				};
 			})
 		};
+	}
+
+	/** The title as the conversation shows it now: after renames by administering devices. */
+	#titleOf(id: string, doc: A.Doc<ConversationDoc> | undefined): string {
+		if (!doc) return '';
+		const ctx = this.#source.readContext?.(id);
+		if (ctx) return currentTitle(doc, ctx);
+		return typeof doc.title === 'string' ? doc.title : '';
 	}
 
 	people(): SearchPerson[] {

@@ -128,6 +128,22 @@ function num(value: unknown): number {
 	return typeof value === 'number' && Number.isFinite(value) ? value : 0;
 }
 
+/**
+ * The title a conversation shows: the last rename by an administering device, else the title
+ * given at creation. For places that need only the title (search results, lists) without
+ * reading every message.
+ */
+export function currentTitle(doc: A.Doc<ConversationDoc>, ctx: ReadContext): string {
+	let title = typeof doc.title === 'string' ? doc.title : '';
+	for (const op of list(doc.renames)) {
+		if (typeof op?.title !== 'string' || !op.title.trim()) continue;
+		const author = objectAuthor(op);
+		const device = author ? ctx.deviceOf(author.actor) : undefined;
+		if (device !== undefined && ctx.isAdmin(device)) title = op.title;
+	}
+	return title;
+}
+
 export function readConversation(doc: A.Doc<ConversationDoc>, ctx: ReadContext): ConversationRecord {
 	const members: Record<string, Member> =
 		doc.members && typeof doc.members === 'object' ? doc.members : {};

@@ -6,6 +6,7 @@ import {
 	initialConversation,
 	type ConversationDoc
 } from '../../../src/lib/model/conversation.js';
+import { renameConversation } from '../../../src/lib/model/messageOps.js';
 
 const ME = 'aa'.repeat(32);
 const SAM = 'bb'.repeat(32);
@@ -51,5 +52,35 @@ describe('SearchService', () => {
 			['Dr. Me', true],
 			['Sam', false]
 		]);
+	});
+});
+
+describe('SearchService titles', () => {
+	it('shows the title after a rename by an administering device, and ignores one by anyone else', () => {
+		const ownerActor = 'aa'.repeat(16);
+		const samActor = 'bb'.repeat(16);
+		let doc = A.change(
+			A.init<ConversationDoc>({ actor: ownerActor }),
+			initialConversation('Check-ins', ME, 'Dr. Me', 1, 'group')
+		);
+		doc = say(doc, 'm1', ME, 'The lighthouse helped');
+		const service = new SearchService({
+			conversationIds: () => ['c1'],
+			doc: () => doc,
+			myId: () => ME,
+			readContext: () => ({
+				me: ME,
+				deviceOf: (actor) => (actor === ownerActor ? ME : actor === samActor ? SAM : undefined),
+				isAdmin: (device) => device === ME
+			})
+		});
+		expect(service.search({ text: 'lighthouse' }).hits[0].conversationTitle).toBe('Check-ins');
+
+		doc = A.change(doc, (d) => renameConversation(d, 'Tuesday group', 5));
+		expect(service.search({ text: 'lighthouse' }).hits[0].conversationTitle).toBe('Tuesday group');
+
+		// A rename written by a device that doesn't administer the conversation is not shown.
+		doc = A.change(A.clone(doc, { actor: samActor }), (d) => renameConversation(d, 'Hijacked', 6));
+		expect(service.search({ text: 'lighthouse' }).hits[0].conversationTitle).toBe('Tuesday group');
 	});
 });
