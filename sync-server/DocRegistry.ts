@@ -22,7 +22,7 @@ export interface DocState {
 	writers: Set<string>;
 	admins: Set<string>;
 	/**
-	 * Hex keys of every device any epoch listed as writer or admin. Such a device may read the
+	 * Hex keys of every device any epoch listed as writer, reader or admin. Such a device may read the
 	 * chain (public keys and hashes) without the current access key, so a removed device learns
 	 * from a signed record that it was removed.
 	 */
@@ -79,7 +79,7 @@ export class DocRegistry {
 			accessPks: states.map((s) => s.accessPk),
 			writers: keySet(head.writers),
 			admins: keySet(head.admins),
-			listed: keySet(states.flatMap((st) => [...st.writers, ...st.admins])),
+			listed: keySet(states.flatMap((st) => [...st.writers, ...st.admins, ...st.readers])),
 			lastSeq: this.store.lastSeq(doc),
 			readers: new Map(),
 			subs: new Set(),
@@ -126,7 +126,7 @@ export function advanceHead(doc: DocState, next: EpochState): void {
 	doc.accessPks[next.n] = next.accessPk;
 	doc.writers = keySet(next.writers);
 	doc.admins = keySet(next.admins);
-	for (const key of [...next.writers, ...next.admins]) doc.listed.add(keyOf(key));
+	for (const key of [...next.writers, ...next.admins, ...next.readers]) doc.listed.add(keyOf(key));
 	// Periods share the conversation's chain (rule 19): same head, same writer lists.
 	for (const child of doc.children) {
 		child.head = doc.head;

@@ -1,5 +1,15 @@
 import { expect, type BrowserContext, type Locator, type Page } from '@playwright/test';
-import { onboard, openPerson, removeDir, unlock, type Stack } from './stack.js';
+import {
+	dumpIndexedDb,
+	filesUnder,
+	findInFiles,
+	onboard,
+	openPerson,
+	removeDir,
+	unlock,
+	writeControlMarker,
+	type Stack
+} from './stack.js';
 
 /**
  * The set-up most conversation tests share: an administering person creates a conversation and
@@ -24,7 +34,12 @@ export async function startConversation(
 	stack: Stack,
 	admin: Person,
 	guests: Person[],
-	options: { title: string; kind?: 'direct' | 'group' | 'announcements' }
+	options: {
+		title: string;
+		kind?: 'direct' | 'group' | 'announcements';
+		/** Announcements: the guests (by name) the admin marks "may post" when letting them in. */
+		posters?: string[];
+	}
 ): Promise<void> {
 	const a = admin.page;
 	await a.getByTestId('new-conversation').first().click();
@@ -44,6 +59,9 @@ export async function startConversation(
 		await unlock(guest.page);
 		await guest.page.getByTestId('join-button').click();
 		await expect(a.getByTestId('join-request')).toContainText(guest.name);
+		if (options.kind === 'announcements' && options.posters?.includes(guest.name)) {
+			await a.getByTestId('can-post').check();
+		}
 		await a.getByTestId('admit-button').click();
 		await expect(guest.page.getByRole('heading', { name: options.title })).toBeVisible({ timeout: 30_000 });
 		// A used link is gone from the panel; the next guest gets a fresh one.
@@ -74,4 +92,41 @@ export async function sendMessage(page: Page, text: string): Promise<void> {
 export function messageWith(page: Page, text: string, within?: Locator) {
 	const scope = within ?? page.getByRole('log', { name: 'Messages' });
 	return scope.getByTestId('message').filter({ hasText: text });
+}
+
+/**
+ * The plaintext scans of ../shared/TESTING.md for a test's secrets: the relay's files, every
+ * IndexedDB database of each person's origin (raw dump), then each closed profile on disk, with
+ * a marker written in clear through IndexedDB as the positive control of both browser scans.
+ * `storageOnly` are searched in the relay and the IndexedDB dump but not the profile files,
+ * whose service-worker cache holds the app's own code (its emoji list, its strings).
+ * Closes the people's browsers.
+ */
+export async function expectNoPlaintext(
+	stack: Stack,
+	people: Person[],
+	secrets: string[],
+	storageOnly: string[] = []
+): Promise<void> {
+	for (const person of people) {
+		await expect(person.page.locator('[data-state="saving"], [data-state="saved"]')).toHaveCount(0, {
+			timeout: 30_000
+		});
+	}
+	const relayHits = findInFiles(filesUnder(stack.relay.dataDir), [...secrets, ...storageOnly]);
+	expect([...relayHits.keys()], 'plaintext in the relay files').toEqual([]);
+	const marker = `control-${Date.now()}-${Math.random().toString(36).slice(2)}`;
+	for (const person of people) {
+		const dump = await dumpIndexedDb(person.page);
+		expect([...secrets, ...storageOnly].filter((s) => dump.includes(s)), `plaintext in ${person.name}'s IndexedDB`).toEqual([]);
+		await writeControlMarker(person.page, marker);
+		expect(await dumpIndexedDb(person.page), 'the IndexedDB dump finds the positive control').toContain(marker);
+	}
+	for (const person of people) {
+		await person.context.close();
+		const hits = findInFiles(filesUnder(person.dir), [marker, ...secrets]);
+		expect(hits.has(marker), 'the profile scan finds the positive control').toBe(true);
+		hits.delete(marker);
+		expect(Object.fromEntries(hits), `plaintext in ${person.name}'s profile`).toEqual({});
+	}
 }

@@ -30,6 +30,8 @@ export async function appendText(device: NodeDevice, sync: DocSync, text: string
 
 export interface Admission {
 	joined: DocSync;
+	/** Announcements: the sibling document the invitee was let into as well. */
+	joinedSibling?: DocSync;
 	request: JoinClaim;
 	info: InviteInfo;
 	keys: InviteKeys;
@@ -43,11 +45,13 @@ export async function inviteAndAdmit(
 	therapist: NodeDevice,
 	client: NodeDevice,
 	conversation: DocSync,
-	names: { inviter: string; title: string; client: string }
+	names: { inviter: string; title: string; client: string },
+	options: { as?: 'writer' | 'reader'; sibling?: DocSync } = {}
 ): Promise<Admission> {
 	const invite = await therapist.engine.createInvite(conversation, {
 		inviterName: names.inviter,
-		title: names.title
+		title: names.title,
+		...(options.sibling ? { docs: [options.sibling.doc] } : {})
 	});
 	const keys = deriveInviteKeys(invite.secret);
 	const answer = await client.engine.connection.request('invite.get', { invite: invite.invite });
@@ -57,10 +61,30 @@ export async function inviteAndAdmit(
 	const admitted = new Promise<DocSync>((resolve) =>
 		client.engine.once('admitted', (sync) => resolve(sync))
 	);
+	const sibling = options.sibling;
+	const siblingAdmitted = sibling
+		? new Promise<DocSync>((resolve) => {
+				const onGranted = (sync: DocSync) => {
+					if (sync.docKey !== sibling.docKey) return;
+					client.engine.off('granted', onGranted);
+					resolve(sync);
+				};
+				client.engine.on('granted', onGranted);
+			})
+		: undefined;
 	const join: PendingJoin = { invite: invite.invite, secret: invite.secret, info, name: names.client };
 	await client.engine.claimInvite(join, client.box.publicKey);
 
 	const request = await waitFor(() => therapist.engine.claimsFor(conversation.docKey)[0]);
-	await therapist.engine.admit(conversation, request.inviteId);
-	return { joined: await admitted, request, info, keys };
+	await therapist.engine.admit(conversation, request.inviteId, {
+		write: options.as !== 'reader',
+		// Announcements: a writer of the sibling first, whose envelope goes first (rule 7).
+		before: sibling
+			? async (claim) => {
+					await therapist.engine.grantAccess(sibling, claim.device, claim.boxPk, true);
+				}
+			: undefined
+	});
+	const joined = await admitted;
+	return { joined, joinedSibling: await siblingAdmitted, request, info, keys };
 }

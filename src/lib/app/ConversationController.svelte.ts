@@ -15,8 +15,10 @@ import {
 	markMemberRemoved,
 	MAX_MESSAGE_LENGTH,
 	readMessages,
-	type ConversationDoc
+	type ConversationDoc,
+	type SiblingDoc
 } from '../model/conversation.js';
+import { mayPost } from '../model/posting.js';
 import {
 	addResource,
 	clearMessageText,
@@ -32,7 +34,7 @@ import {
 } from '../model/messageOps.js';
 import { readConversation, type ConversationRecord } from '../model/readConversation.js';
 import { mentionedIn } from '../ui/formatMessage.js';
-import { readContextOf } from './authority.js';
+import { readContextOf, type Authority } from './authority.js';
 import { t, tp } from '../ui/strings.js';
 import { onLocaleChange } from '../ui/locale.svelte.js';
 import { DocSync } from '../sync/DocSync.js';
@@ -81,7 +83,7 @@ export class ConversationController implements ConversationHandle {
 		this.#docKey = docKey;
 		this.#unsubscribe.push(
 			app.onChange((doc) => {
-				if (doc === undefined || doc === docKey) this.#schedule();
+				if (doc === undefined || doc === docKey || doc === this.#siblingKey()) this.#schedule();
 			}),
 			// The problem reports are text built here, not in a template: rebuild them.
 			onLocaleChange(() => this.#schedule())
@@ -214,6 +216,32 @@ export class ConversationController implements ConversationHandle {
 	/** The last record read from the document (for the actions, which check rights on it). */
 	#record: ConversationRecord | undefined;
 
+	/** Announcements: the id of the sibling document its genesis named (rule 7). */
+	#siblingKey(): string | undefined {
+		const source = this.#app.source(this.#docKey);
+		if (!source?.handle.isReady()) return undefined;
+		const doc = source.handle.doc() as A.Doc<ConversationDoc>;
+		return doc.kind === 'announcements' && typeof doc.sibling === 'string' ? doc.sibling : undefined;
+	}
+
+	#siblingListened: string | undefined;
+
+	/**
+	 * The sibling as this device holds it, with who wrote what in it, once it is open here.
+	 * Readers of announcements write their reactions and read markers there; the view merges them.
+	 */
+	#sibling(): { key: string; doc: A.Doc<SiblingDoc>; authority: Authority } | undefined {
+		const sibling = this.#app.siblingOf(this.#docKey);
+		const source = sibling && this.#app.source(sibling.key);
+		if (sibling && source && this.#siblingListened !== sibling.key) {
+			this.#siblingListened = sibling.key;
+			const listener = () => this.#schedule();
+			source.handle.on('change', listener);
+			this.#unsubscribe.push(() => source.handle.off('change', listener));
+		}
+		return sibling;
+	}
+
 	#recompute(): void {
 		const source = this.#app.source(this.#docKey);
 		const runtime = this.#app.runtime;
@@ -229,12 +257,20 @@ export class ConversationController implements ConversationHandle {
 		const pending = sync?.pendingRanges() ?? this.#tabPending;
 		const authority = this.#app.authority(this.#docKey);
 		if (!authority) return;
-		const record = readConversation(doc, readContextOf(authority, myHex));
+		const sibling = this.#sibling();
+		const record = readConversation(doc, {
+			...readContextOf(authority, myHex),
+			sibling: sibling && { doc: sibling.doc, deviceOf: sibling.authority.deviceOf }
+		});
 		this.#record = record;
 		const members = record.members;
 		const nameOf = (device: string) => members[device]?.name ?? '?';
 		const isAdmin = authority.admins.has(myHex);
 		const canWrite = !this.#app.readOnly && authority.writers.has(myHex);
+		// Announcements: reactions and read markers go to the sibling, which every member writes.
+		const canReact = sibling
+			? !this.#app.readOnly && sibling.authority.writers.has(myHex)
+			: canWrite && record.features.reactions;
 
 		const messages: MessageView[] = record.messages.map((message) => {
 			const isPending = pending.some(
@@ -300,7 +336,7 @@ export class ConversationController implements ConversationHandle {
 		}
 		const prefs = this.#app.prefsOf(this.#docKey);
 
-		const availability = this.#availability(doc, myHex);
+		const availability = this.#availability(doc, myHex, authority);
 		if (availability.forged) problems.push(t('problem.availabilityForged'));
 
 		const peers = engine?.presenceOf(this.#docKey) ?? [];
@@ -341,7 +377,7 @@ export class ConversationController implements ConversationHandle {
 			rights: {
 				post: canWrite,
 				administer: isAdmin && canWrite,
-				reactions: record.features.reactions && canWrite,
+				reactions: canReact,
 				readReceipts: record.features.reads,
 				pins: record.features.pins && record.features.resources,
 				rename: record.features.renames
@@ -357,26 +393,21 @@ export class ConversationController implements ConversationHandle {
 
 	/**
 	 * Office hours of the administering members other than me, each only if that member's own
-	 * device wrote it (rule 7, checked here at display time). Needs the actor claims, which the
-	 * leader tab holds; another tab shows none.
+	 * device wrote it (rule 7, checked here at display time). The actor claims and admin list
+	 * come from the leader tab's sync, or in another tab from what the leader persisted.
 	 */
 	#availability(
 		doc: A.Doc<ConversationDoc>,
-		myHex: string
+		myHex: string,
+		authority: Authority
 	): { list: TherapistAvailability[]; forged: boolean } {
-		const sync = this.#app.source(this.#docKey)?.sync;
-		if (!sync) return { list: [], forged: false };
-		const deviceOf = (actor: string) => {
-			const device = sync.deviceOfActor(actor);
-			return device ? toHex(device) : undefined;
-		};
 		const list: TherapistAvailability[] = [];
 		let forged = false;
 		for (const [device, member] of Object.entries(doc.members ?? {})) {
 			if (device === myHex || !/^[0-9a-f]{64}$/.test(device)) continue;
-			const read = readAvailability(doc, device, deviceOf);
+			const read = readAvailability(doc, device, authority.deviceOf);
 			forged ||= read.forged;
-			if (!read.record || !sync.isAdmin(fromHex(device))) continue;
+			if (!read.record || !authority.admins.has(device)) continue;
 			const { timeZone, hours, replyHours, emergency } = read.record;
 			list.push({ name: member.name, timeZone, hours, replyHours, emergency });
 		}
@@ -478,6 +509,17 @@ export class ConversationController implements ConversationHandle {
 		}
 	}
 
+	/** Writes the sibling of announcements (reactions, read markers), then shows the result. */
+	async #writeSibling(siblingKey: string, fn: (doc: SiblingDoc) => void): Promise<void> {
+		if (this.#app.readOnly) throw new Error('Tend is open in another tab; this one is read-only.');
+		if (!this.#app.source(siblingKey)) throw new Error('Reactions are not available here yet.');
+		try {
+			await this.#app.writeDoc<SiblingDoc>(siblingKey, fn);
+		} finally {
+			this.#schedule();
+		}
+	}
+
 	#me(): string {
 		const runtime = this.#app.runtime;
 		if (!runtime) throw new Error('Tend is not set up on this device yet');
@@ -544,7 +586,9 @@ export class ConversationController implements ConversationHandle {
 		const message = this.#message(messageId);
 		if (!this.view?.rights.reactions) throw new Error('Reactions are not available here.');
 		const on = !message.reactions.some((r) => r.emoji === emoji && r.mine);
-		await this.#write((doc) => setReaction(doc, messageId, emoji, on));
+		const sibling = this.#siblingKey();
+		if (sibling) await this.#writeSibling(sibling, (doc) => setReaction(doc, messageId, emoji, on));
+		else await this.#write((doc) => setReaction(doc, messageId, emoji, on));
 	}
 
 	async setPinned(messageId: string, pinned: boolean): Promise<void> {
@@ -576,11 +620,15 @@ export class ConversationController implements ConversationHandle {
 		const me = this.#me();
 		const newest = record.messages[record.messages.length - 1];
 		if (!newest || (record.readIndex.get(me) ?? -1) >= newest.index) return;
-		// Writers only: in announcements, readers' markers belong in the sibling document.
-		if (!this.#app.authority(this.#docKey)?.writers.has(me)) return;
+		// Announcements: every member's marker goes in the sibling document (rule 7).
+		const sibling = this.#siblingKey();
+		const writesIn = sibling ?? this.#docKey;
+		if (!this.#app.authority(writesIn)?.writers.has(me)) return;
 		this.#marking = true;
 		try {
-			await this.#write((doc) => markRead(doc, me, me, newest.id, Date.now()));
+			const mark = (doc: Pick<ConversationDoc, 'reads'>) => markRead(doc, me, me, newest.id, Date.now());
+			if (sibling) await this.#writeSibling(sibling, mark);
+			else await this.#write(mark);
 		} finally {
 			this.#marking = false;
 		}
@@ -703,7 +751,9 @@ export class ConversationController implements ConversationHandle {
 		const doc = sync.handle.doc() as A.Doc<ConversationDoc>;
 		const stored = await engine.createInvite(sync, {
 			inviterName: runtime.device.name,
-			title: doc.title
+			title: doc.title,
+			// Announcements: the invite names the sibling, so the invitee accepts its envelope.
+			...(this.#siblingSync() ? { docs: [this.#siblingSync()!.doc] } : {})
 		});
 		this.#app.audit.record(AuditKind.memberInvited, {
 			doc: this.#docKey,
@@ -727,9 +777,28 @@ export class ConversationController implements ConversationHandle {
 		this.#recompute();
 	}
 
-	async admit(inviteId: string): Promise<void> {
+	/** Announcements: the sibling's DocSync in this (leader) tab. */
+	#siblingSync(): DocSync | undefined {
+		const key = this.#siblingKey();
+		return key ? this.#app.source(key)?.sync : undefined;
+	}
+
+	async admit(inviteId: string, options: { canPost?: boolean } = {}): Promise<void> {
 		const { sync, engine, runtime } = this.#writable();
-		const claim = await engine.admit(sync, inviteId);
+		const kind = this.view?.kind ?? 'direct';
+		const sibling = this.#siblingSync();
+		if (kind === 'announcements' && !sibling) throw new Error('The announcements are still opening.');
+		// Who posts is decided in one place; a reader is listed as such in the chain (rule 7).
+		const write = mayPost({ kind, admin: false, canPost: options.canPost });
+		const claim = await engine.admit(sync, inviteId, {
+			write,
+			// Every member writes the sibling; its envelope goes first (rule 7).
+			before: sibling
+				? async (c) => {
+						await engine.grantAccess(sibling, c.device, c.boxPk, true);
+					}
+				: undefined
+		});
 		this.#app.audit.record(AuditKind.memberAdded, {
 			doc: this.#docKey,
 			invite: inviteId,
@@ -750,6 +819,9 @@ export class ConversationController implements ConversationHandle {
 			throw new Error('only an administrator can remove members');
 		}
 		await engine.removeDevices(sync, [fromHex(memberId)]);
+		// The sibling of announcements gets a new key too: the member no longer writes there.
+		const sibling = this.#siblingSync();
+		if (sibling) await engine.removeDevices(sibling, [fromHex(memberId)]);
 		this.#app.audit.record(AuditKind.memberRemoved, { doc: this.#docKey, member: memberId });
 		await sync.change<ConversationDoc>((doc) => markMemberRemoved(doc, memberId, Date.now()));
 		await runtime.repo.flush([sync.localId]);

@@ -8,7 +8,7 @@ import { generateBoxKeyPair, generateSignKeyPair, randomBytes, wipe } from '../c
 import { readyCrypto } from '../crypto/sodium.js';
 import { fromBase64Url, toBase64Url, toHex } from '../protocol/bytes.js';
 import { decodeCbor, encodeCbor } from '../protocol/cbor.js';
-import type { ConversationDoc } from '../model/conversation.js';
+import { isSiblingDoc, type ConversationDoc, type SiblingDoc } from '../model/conversation.js';
 import { writeAvailability, type AvailabilityRecord } from '../model/availability.js';
 import { parseQuickReplies } from '../boundaries/quickReplies.js';
 import { defaultQuickReplies } from './defaultQuickReplies.js';
@@ -20,7 +20,7 @@ import { DATA_DB, VaultController, type UnlockMethod } from '../vault/VaultContr
 import type { LockReason } from '../vault/VaultTabs.js';
 import { DocSync, type DocSyncContext } from '../sync/DocSync.js';
 import { FileTransfers } from '../files/FileTransfers.js';
-import { createConversation } from '../sync/createConversation.js';
+import { createAnnouncements, createConversation } from '../sync/createConversation.js';
 import { createBoard } from '../sync/createBoard.js';
 import { liveColumnIds, type BoardDoc } from '../model/board.js';
 import { applyBoardAction } from '../model/boardActions.js';
@@ -91,10 +91,16 @@ interface DeviceRecord {
  */
 interface IndexDoc {
 	v: 1;
-	conversations: Record<string, ConversationPrefs & { type?: 'board' }>;
+	conversations: Record<string, ConversationPrefs & { type?: DocType }>;
 	/** The practice directory this person belongs to (issue 7), by relay id. */
 	practice?: string;
 }
+
+/**
+ * What an index entry is when it isn't a conversation: a board, or the sibling document of
+ * announcements (rule 7), which is opened and synced but never listed.
+ */
+type DocType = 'board' | 'sibling';
 
 /** This person's choices about one conversation, kept in their (local) index document. */
 export interface ConversationPrefs {
@@ -183,6 +189,8 @@ export class RealTendApp implements TendApp {
 	#taskLinks = $state.raw<Map<string, TaskLink[]>>(new Map());
 	/** Index entries marked as boards (known before a joined board's first change arrives). */
 	#boardIds = new Set<string>();
+	/** Index entries that are the sibling documents of announcements (never listed). */
+	#siblingIds = new Set<string>();
 	notifications = $state<NotificationPermission | 'unsupported'>(
 		typeof Notification === 'undefined' ? 'unsupported' : Notification.permission
 	);
@@ -477,7 +485,7 @@ export class RealTendApp implements TendApp {
 		const index = await this.#indexHandle();
 		this.#readPrefs(index.doc());
 		for (const [docKey, entry] of Object.entries(index.doc().conversations ?? {})) {
-			if (entry?.type === 'board') this.#boardIds.add(docKey);
+			this.#noteType(docKey, entry?.type);
 			await this.#openSource(docKey);
 		}
 		const practice = index.doc().practice;
@@ -505,7 +513,7 @@ export class RealTendApp implements TendApp {
 			// In a read-only tab, conversations the leader added arrive through the index. (The
 			// leader registers its own before adding them: one DocSync per document, always.)
 			for (const [docKey, entry] of Object.entries(doc.conversations ?? {})) {
-				if (entry?.type === 'board') this.#boardIds.add(docKey);
+				this.#noteType(docKey, entry?.type);
 			}
 			if (!this.leader) {
 				for (const docKey of Object.keys(doc.conversations ?? {})) void this.#openSource(docKey);
@@ -720,11 +728,15 @@ export class RealTendApp implements TendApp {
 		const runtime = this.#require();
 		const engine = runtime.engine;
 		if (!engine) throw new Error('Tend is open in another tab; this one is read-only');
-		const sync = await createConversation(runtime.ctx, {
-			title,
-			kind,
-			creatorName: runtime.device.name
-		});
+		let sync: DocSync;
+		if (kind === 'announcements') {
+			// The sibling first (rule 7): the conversation's genesis names it.
+			const created = await createAnnouncements(runtime.ctx, { title, creatorName: runtime.device.name });
+			await this.#addSibling(created.sibling);
+			sync = created.conversation;
+		} else {
+			sync = await createConversation(runtime.ctx, { title, kind, creatorName: runtime.device.name });
+		}
 		this.#sources.set(sync.docKey, syncSource(sync));
 		engine.add(sync);
 		await this.#addToIndex(sync.docKey);
@@ -736,10 +748,24 @@ export class RealTendApp implements TendApp {
 		return sync.docKey;
 	}
 
-	async #addToIndex(docKey: string, type?: 'board'): Promise<void> {
+	#noteType(docKey: string, type: DocType | undefined): void {
+		if (type === 'board') this.#boardIds.add(docKey);
+		if (type === 'sibling') this.#siblingIds.add(docKey);
+	}
+
+	/** Holds the sibling document of announcements: synced, never listed (rule 7). */
+	async #addSibling(sync: DocSync): Promise<void> {
+		const runtime = this.#require();
+		this.#sources.set(sync.docKey, syncSource(sync));
+		runtime.engine?.add(sync);
+		await this.#addToIndex(sync.docKey, 'sibling');
+		this.notify(undefined);
+	}
+
+	async #addToIndex(docKey: string, type?: DocType): Promise<void> {
 		const runtime = this.#require();
 		const index = await this.#indexHandle();
-		if (type) this.#boardIds.add(docKey);
+		this.#noteType(docKey, type);
 		index.change((doc) => {
 			if (doc.conversations[docKey]) return;
 			doc.conversations[docKey] = type ? { addedAt: Date.now(), type } : { addedAt: Date.now() };
@@ -1045,8 +1071,8 @@ export class RealTendApp implements TendApp {
 					}
 					continue;
 				}
-				// A joined board shows nothing until its first change arrives.
-				if (this.#boardIds.has(docKey)) continue;
+				// A joined board shows nothing until its first change arrives; siblings never show.
+				if (this.#boardIds.has(docKey) || this.#siblingIds.has(docKey)) continue;
 				// The practice directory is shown in the settings, not as a conversation.
 				if (isPracticeDoc(doc) || docKey === this.practice.docKey) continue;
 				if (this.prefsOf(docKey).left) continue;
@@ -1057,6 +1083,7 @@ export class RealTendApp implements TendApp {
 					doc: doc as A.Doc<ConversationDoc> | undefined,
 					me,
 					authority,
+					sibling: this.siblingOf(docKey),
 					pendingRequests: pending,
 					prefs: this.prefsOf(docKey)
 				});
@@ -1134,6 +1161,23 @@ export class RealTendApp implements TendApp {
 	}
 
 	#peeked = new Map<string, PeekedAuthority>();
+
+	/**
+	 * Announcements: the sibling document (rule 7) as the conversation reads it, with who wrote
+	 * what in it; undefined for other kinds and until the sibling is open here.
+	 */
+	siblingOf(docKey: string): { key: string; doc: A.Doc<SiblingDoc>; authority: Authority } | undefined {
+		const source = this.#sources.get(docKey);
+		if (!source?.handle.isReady()) return undefined;
+		const doc = source.handle.doc() as A.Doc<ConversationDoc>;
+		const key = doc.kind === 'announcements' && typeof doc.sibling === 'string' ? doc.sibling : undefined;
+		const sibling = key ? this.#sources.get(key) : undefined;
+		if (!key || !sibling?.handle.isReady()) return undefined;
+		const siblingDoc = sibling.handle.doc();
+		const authority = this.authority(key);
+		if (!isSiblingDoc(siblingDoc) || !authority) return undefined;
+		return { key, doc: siblingDoc as A.Doc<SiblingDoc>, authority };
+	}
 
 	/** Who may do what in a conversation (see authority.ts); undefined if it isn't open here. */
 	authority(docKey: string): Authority | undefined {

@@ -1,5 +1,5 @@
 import type * as A from '@automerge/automerge';
-import type { ConversationDoc } from '../model/conversation.js';
+import type { ConversationDoc, SiblingDoc } from '../model/conversation.js';
 import { readConversation } from '../model/readConversation.js';
 import { readContextOf, type Authority } from './authority.js';
 import type { ConversationPrefs } from './TendApp.svelte.js';
@@ -19,6 +19,8 @@ export interface SummarizeParams {
 	/** This device's key in hex. */
 	me: string;
 	authority: Authority;
+	/** Announcements: the sibling, where members' read markers are (rule 7). */
+	sibling?: { doc: A.Doc<SiblingDoc>; authority: Authority };
 	pendingRequests: number;
 	prefs: ConversationPrefs;
 }
@@ -27,7 +29,11 @@ export interface SummarizeParams {
 export function summarize(params: SummarizeParams): ConversationSummary | undefined {
 	const { docKey, doc, me, authority } = params;
 	if (!doc || typeof doc.title !== 'string') return undefined;
-	const record = readConversation(doc, readContextOf(authority, me));
+	const sibling = params.sibling;
+	const record = readConversation(doc, {
+		...readContextOf(authority, me),
+		sibling: sibling && { doc: sibling.doc, deviceOf: sibling.authority.deviceOf }
+	});
 	const members = record.members;
 	const last = record.messages.findLast((m) => !m.deleted);
 	return {

@@ -305,7 +305,11 @@ export interface ConversationHandle {
 	setTyping(composing: boolean): void;
 	createInvite(): Promise<InviteView>;
 	revokeInvite(inviteId: string): Promise<void>;
-	admit(inviteId: string): Promise<void>;
+	/**
+	 * Lets a claimer in. In announcements, `canPost` makes them a poster; otherwise they read,
+	 * react and mark as read (rule 7, `model/posting.ts`).
+	 */
+	admit(inviteId: string, options?: { canPost?: boolean }): Promise<void>;
 	decline(inviteId: string): Promise<void>;
 	/**
 	 * Removes a member (administrators only): starts a new epoch with a new key that the

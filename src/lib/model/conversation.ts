@@ -34,6 +34,37 @@ export interface ConversationDoc {
 	reads?: Record<string, ReadMark>;
 	/** v2: members who left (each entry's author is the one who left). */
 	departures?: Departure[];
+	/**
+	 * Announcements: the id (base64url) of the sibling document where every member, readers
+	 * included, writes reactions and read markers (rule 7). Set by the genesis change.
+	 */
+	sibling?: string;
+}
+
+/**
+ * The sibling of an announcements conversation (rule 7): created with it, with the same
+ * members, every one of them a writer. It holds only what readers must still write; messages,
+ * names and everything else stay in the announcements document. Its containers have the shapes
+ * of the conversation's, so the same operations write both.
+ */
+export interface SiblingDoc {
+	v: 1;
+	type: 'sibling';
+	reactions: ReactionOp[];
+	reads: Record<string, ReadMark>;
+}
+
+/** The sibling's genesis change: every container, never created later (rule 19). */
+export function initialSibling(doc: SiblingDoc): void {
+	doc.v = 1;
+	doc.type = 'sibling';
+	doc.reactions = [];
+	doc.reads = {};
+}
+
+export function isSiblingDoc(doc: unknown): doc is SiblingDoc {
+	const d = doc as Partial<SiblingDoc> | undefined;
+	return !!d && d.type === 'sibling' && Array.isArray(d.reactions) && typeof d.reads === 'object';
 }
 
 export type ConversationKind = 'direct' | 'group' | 'announcements';
@@ -150,7 +181,8 @@ export function initialConversation(
 	creatorHex: string,
 	creatorName: string,
 	now: number,
-	kind: ConversationKind = 'direct'
+	kind: ConversationKind = 'direct',
+	sibling?: string
 ): (doc: ConversationDoc) => void {
 	return (doc) => {
 		doc.v = 2;
@@ -167,6 +199,7 @@ export function initialConversation(
 		doc.reactions = [];
 		doc.reads = {};
 		doc.departures = [];
+		if (sibling) doc.sibling = sibling;
 	};
 }
 

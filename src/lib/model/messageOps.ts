@@ -115,8 +115,16 @@ export function isReactionEmoji(value: string): boolean {
 	return value.length > 0 && value.length <= 16 && /^\p{Extended_Pictographic}/u.test(value);
 }
 
-/** Sets this device's reaction `emoji` on a message on or off (the caller toggles). */
-export function setReaction(doc: MessageHost, id: string, emoji: string, on: boolean): void {
+/**
+ * Sets this device's reaction `emoji` on a message on or off (the caller toggles). Writes the
+ * conversation (or its period), or the sibling document of announcements (the same list).
+ */
+export function setReaction(
+	doc: Pick<MessageHost, 'reactions'>,
+	id: string,
+	emoji: string,
+	on: boolean
+): void {
 	if (!isReactionEmoji(emoji)) throw new ConversationOpError('bad-emoji', 'not an emoji');
 	requireList(doc.reactions, 'reactions').push({
 		m: new A.ImmutableString(id),
@@ -135,7 +143,7 @@ export function readKey(member: string, device: string): string {
  * show the maximum of a member's registers and of concurrent values, so it never goes back.
  */
 export function markRead(
-	doc: ConversationDoc,
+	doc: Pick<ConversationDoc, 'reads'>,
 	member: string,
 	device: string,
 	id: string,

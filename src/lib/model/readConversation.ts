@@ -4,7 +4,8 @@ import type {
 	ConversationKind,
 	Member,
 	Message,
-	ReadMark
+	ReadMark,
+	SiblingDoc
 } from './conversation.js';
 import { readAttachments } from './attachment.js';
 import type { AttachmentInput } from './attachment.js';
@@ -26,6 +27,11 @@ export interface ReadContext {
 	deviceOf(actor: string): string | undefined;
 	/** Whether a device administers the conversation (the current epoch's admin list). */
 	isAdmin(device: string): boolean;
+	/**
+	 * Announcements: the sibling document, where readers write reactions and read markers
+	 * (rule 7), and the device that claimed each of its actors (its own claims).
+	 */
+	sibling?: { doc: A.Doc<SiblingDoc>; deviceOf(actor: string): string | undefined };
 }
 
 export interface Reaction {
@@ -147,9 +153,10 @@ export function currentTitle(doc: A.Doc<ConversationDoc>, ctx: ReadContext): str
 export function readConversation(doc: A.Doc<ConversationDoc>, ctx: ReadContext): ConversationRecord {
 	const members: Record<string, Member> =
 		doc.members && typeof doc.members === 'object' ? doc.members : {};
+	const sibling = ctx.sibling;
 	const features = {
-		reactions: Array.isArray(doc.reactions),
-		reads: !!doc.reads && typeof doc.reads === 'object' && !Array.isArray(doc.reads),
+		reactions: Array.isArray(doc.reactions) || !!sibling,
+		reads: isRegisterMap(doc.reads) || !!sibling,
 		pins: Array.isArray(doc.pins),
 		renames: Array.isArray(doc.renames),
 		resources: Array.isArray(doc.resources),
@@ -184,16 +191,27 @@ export function readConversation(doc: A.Doc<ConversationDoc>, ctx: ReadContext):
 		if (root !== undefined) messages[root].replies++;
 	}
 
+	// The conversation's own operations, then the sibling's (announcements), each with the
+	// actor claims of its own document: a fixed order, the same on every device.
+	const sources = [{ reactions: doc.reactions, reads: doc.reads, deviceOf: ctx.deviceOf }];
+	if (sibling) {
+		sources.push({ reactions: sibling.doc.reactions, reads: sibling.doc.reads, deviceOf: sibling.deviceOf });
+	}
+
 	// Reactions: per (device, message, emoji) the last toggle in list order wins.
 	const reactionState = new Map<string, { m: string; e: string; device: string; on: boolean }>();
-	for (const op of list(doc.reactions)) {
-		const device = deviceOf(op);
-		const m = str(op?.m);
-		const e = str(op?.e);
+	for (const op of sources.flatMap((source) =>
+		list(source.reactions).map((reaction) => ({ reaction, source }))
+	)) {
+		const by = objectAuthor(op.reaction);
+		const device = by && op.source.deviceOf(by.actor);
+		const { m: rm, e: re, on: ron } = op.reaction ?? {};
+		const m = str(rm);
+		const e = str(re);
 		if (!device || !indexOf.has(m) || !isReactionEmoji(e)) continue;
 		const key = `${device} ${m} ${e}`;
 		reactionState.delete(key); // re-inserted last: keeps the order of the latest toggle
-		reactionState.set(key, { m, e, device, on: op.on === true });
+		reactionState.set(key, { m, e, device, on: ron === true });
 	}
 	for (const { m, e, device, on } of reactionState.values()) {
 		if (!on) continue;
@@ -242,15 +260,17 @@ export function readConversation(doc: A.Doc<ConversationDoc>, ctx: ReadContext):
 	// Read markers: a member's position is the maximum over their devices' registers and
 	// over concurrent values of each register, so it never moves backwards (rule 19).
 	const readIndex = new Map<string, number>();
-	if (features.reads) {
+	for (const source of sources) {
+		const reads = source.reads;
+		if (!isRegisterMap(reads)) continue;
 		// Sorted: the order keys come back in depends on how changes arrived.
-		for (const key of Object.keys(doc.reads!).sort()) {
+		for (const key of Object.keys(reads).sort()) {
 			const [member, device] = key.split(':');
 			if (!member || member !== device) continue;
-			for (const { mark, actor } of registerValues(doc.reads!, key)) {
+			for (const { mark, actor } of registerValues(reads, key)) {
 				const index = indexOf.get(str(mark?.m));
 				if (index === undefined) continue;
-				if (!actor || ctx.deviceOf(actor) !== device) {
+				if (!actor || source.deviceOf(actor) !== device) {
 					ignoredOps++;
 					continue;
 				}
@@ -294,6 +314,10 @@ export function readConversation(doc: A.Doc<ConversationDoc>, ctx: ReadContext):
 		features,
 		ignoredOps
 	};
+}
+
+function isRegisterMap(value: unknown): value is Record<string, ReadMark> {
+	return !!value && typeof value === 'object' && !Array.isArray(value);
 }
 
 /**

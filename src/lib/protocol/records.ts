@@ -43,6 +43,12 @@ export interface EpochBody {
 	accessPk: Bytes;
 	admins: Bytes[];
 	writers: Bytes[];
+	/**
+	 * Devices that hold the secret and may read, but are neither writers nor administrators
+	 * (members of announcements who may not post, rule 7). Absent means none; a record that
+	 * changes nothing else but this list keeps the secret, like adding a writer.
+	 */
+	readers?: Bytes[];
 	/** The previous generation's secret sealed under the new one (only when `gen` increases). */
 	sealedPrev?: Bytes;
 }
@@ -58,6 +64,8 @@ export interface EpochState {
 	accessPk: Bytes;
 	admins: Bytes[];
 	writers: Bytes[];
+	/** Readers listed by the epoch record (none in a genesis). */
+	readers: Bytes[];
 	signer: Bytes;
 	sealedPrev?: Bytes;
 }
@@ -97,6 +105,13 @@ function isKeyList(value: unknown): value is Bytes[] {
 		value.length >= 1 &&
 		value.length <= MAX_KEYS &&
 		value.every((k) => isBytes(k, 32))
+	);
+}
+
+/** Like {@link isKeyList}, but may be empty: a document can have no readers. */
+function isReaderList(value: unknown): value is Bytes[] {
+	return (
+		Array.isArray(value) && value.length <= MAX_KEYS && value.every((k) => isBytes(k, 32))
 	);
 }
 
@@ -166,6 +181,7 @@ export function verifyGenesis(bytes: Bytes): RecordResult<EpochState> {
 			accessPk: body.accessPk,
 			admins: body.admins,
 			writers: body.writers,
+			readers: [],
 			signer
 		}
 	};
@@ -187,6 +203,7 @@ export function verifyEpochRecord(head: EpochState, bytes: Bytes): RecordResult<
 		return { ok: false, why: 'malformed epoch record' };
 	}
 	if (!isKeyList(body.admins) || !isKeyList(body.writers)) return { ok: false, why: 'key lists' };
+	if (body.readers !== undefined && !isReaderList(body.readers)) return { ok: false, why: 'key lists' };
 	if (body.sealedPrev !== undefined && !isBytes(body.sealedPrev)) {
 		return { ok: false, why: 'malformed epoch record' };
 	}
@@ -219,6 +236,7 @@ export function verifyEpochRecord(head: EpochState, bytes: Bytes): RecordResult<
 			accessPk: body.accessPk,
 			admins: body.admins,
 			writers: body.writers,
+			readers: (body.readers as Bytes[] | undefined) ?? [],
 			signer,
 			sealedPrev: body.sealedPrev as Bytes | undefined
 		}

@@ -413,7 +413,8 @@ export class DocSync extends EventEmitter<DocSyncEvents> {
 		store: SealedStore,
 		docKey: string
 	): Promise<
-		{ actors: Record<string, Uint8Array>; admins: Uint8Array[]; writers: Uint8Array[] } | undefined
+		| { actors: Record<string, Uint8Array>; admins: Uint8Array[]; writers: Uint8Array[]; readers: Uint8Array[] }
+		| undefined
 	> {
 		const bytes = await store.load(stateKey(docKey));
 		if (!bytes) return undefined;
@@ -423,7 +424,7 @@ export class DocSync extends EventEmitter<DocSyncEvents> {
 		const verified = verifyChain(genesis.value.doc, state.chain);
 		if (!verified.ok) return undefined;
 		const head = verified.value[verified.value.length - 1];
-		return { actors: state.actors, admins: head.admins, writers: head.writers };
+		return { actors: state.actors, admins: head.admins, writers: head.writers, readers: head.readers };
 	}
 
 	// ----- Local changes --------------------------------------------------------------------
@@ -581,11 +582,14 @@ export class DocSync extends EventEmitter<DocSyncEvents> {
 	}
 
 	/**
-	 * The head no longer lists `device` as a writer or administrator: an administrator removed
-	 * it (a signed record; a relay can't fake one).
+	 * The head no longer lists `device` as a writer, reader or administrator: an administrator
+	 * removed it (a signed record; a relay can't fake one).
 	 */
 	excludes(device: Uint8Array): boolean {
-		return !isListed(this.head.writers, device) && !isListed(this.head.admins, device);
+		const head = this.head;
+		return (
+			!isListed(head.writers, device) && !isListed(head.admins, device) && !isListed(head.readers, device)
+		);
 	}
 
 	/** This device holds the secret of the head's key generation: it can write the newest epoch. */
@@ -949,10 +953,11 @@ export class DocSync extends EventEmitter<DocSyncEvents> {
 		return this.#state.seen[key]?.max ?? 0;
 	}
 
-	/** Whether `device` may write (or administers) under epoch `epoch` of the chain. */
+	/** Whether `device` writes, reads or administers under epoch `epoch` of the chain. */
 	isMemberOf(epoch: number, device: Uint8Array): boolean {
 		const state = this.#epochs[epoch];
-		return !!state && (isListed(state.writers, device) || isListed(state.admins, device));
+		if (!state) return false;
+		return isListed(state.writers, device) || isListed(state.admins, device) || isListed(state.readers, device);
 	}
 
 	/** Entries parked because an earlier entry they depend on hasn't arrived. */

@@ -31,7 +31,12 @@ import type { AuditRecorder } from '../audit/AuditRecorder.js';
 import { AuditSync } from './AuditSync.js';
 import { ConversationPeriods } from './ConversationPeriods.js';
 import { DocSync, type DocProblem, type DocSyncContext } from './DocSync.js';
-import { createAddWriterRecord, createEnvelope, createRotationRecord } from './documentRecords.js';
+import {
+	createAddMemberRecord,
+	createAddWriterRecord,
+	createEnvelope,
+	createRotationRecord
+} from './documentRecords.js';
 import { PresenceTracker, type PeerPresence, type PresenceOptions } from './PresenceTracker.js';
 import { RelayConnection, type ConnectionStatus, type SocketFactory } from './RelayConnection.js';
 
@@ -833,6 +838,15 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
 				isListed(head.writers, device) ? undefined : createAddWriterRecord(this.#ctx.author.device, head, device)
 			);
 		}
+		// A reader (announcements, rule 7) is listed as one, so every later rotation keeps it and
+		// its own device doesn't take the missing writer entry for a removal.
+		const listedAnywhere = (head: DocSync['head']) =>
+			isListed(head.writers, device) || isListed(head.admins, device) || isListed(head.readers, device);
+		if (!write && !listedAnywhere(sync.head)) {
+			await this.changeWriters(sync, (head) =>
+				listedAnywhere(head) ? undefined : createAddMemberRecord(this.#ctx.author.device, head, device, 'reader')
+			);
+		}
 		const secret = sync.secretOf(sync.head.gen);
 		if (!secret) throw new Error('no secret for the current key generation');
 		await this.rememberBoxKey(device, box);
@@ -897,7 +911,8 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
 		const startGen = sync.head.gen;
 		for (let attempt = 0; attempt < 5; attempt++) {
 			const head = sync.head;
-			const listed = (k: Uint8Array) => isListed(head.writers, k) || isListed(head.admins, k);
+			const listed = (k: Uint8Array) =>
+				isListed(head.writers, k) || isListed(head.admins, k) || isListed(head.readers, k);
 			// A reader is in no list: it loses access only through a new secret, whoever makes it.
 			const rotatedMeanwhile = options.readers !== undefined && head.gen > startGen;
 			if (rotatedMeanwhile || (options.readers === undefined && !remove.some(listed))) {
@@ -976,7 +991,7 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
 		const me = this.#ctx.author.device;
 		const head = sync.head;
 		const recipients: Uint8Array[] = [];
-		for (const key of [...head.admins, ...head.writers, ...readers]) {
+		for (const key of [...head.admins, ...head.writers, ...head.readers, ...readers]) {
 			if (!equalBytes(key, me.publicKey) && !isListed(recipients, key)) recipients.push(key);
 		}
 		const unsealed: Uint8Array[] = [];

@@ -50,6 +50,24 @@ export function createAddWriterRecord(
 	head: EpochState,
 	writer: Uint8Array
 ): Uint8Array {
+	return createAddMemberRecord(admin, head, writer, 'writer');
+}
+
+/**
+ * The next epoch record, adding a member's device as a writer or as a reader (announcements:
+ * a member who may not post holds the secret but is not listed as a writer, so the relay
+ * refuses its pushes and every device drops its entries; rule 7). Same secret, same access key.
+ * A reader who becomes a writer leaves the reader list.
+ */
+export function createAddMemberRecord(
+	admin: SignKeyPair,
+	head: EpochState,
+	device: Uint8Array,
+	as: 'writer' | 'reader'
+): Uint8Array {
+	const writers = as === 'writer' ? [...head.writers, device] : head.writers;
+	const others = head.readers.filter((k) => !equalBytes(k, device));
+	const readers = as === 'reader' ? [...others, device] : others;
 	return encodeSignedRecord(
 		{
 			t: 'epoch',
@@ -60,7 +78,8 @@ export function createAddWriterRecord(
 			gen: head.gen,
 			accessPk: head.accessPk,
 			admins: head.admins,
-			writers: [...head.writers, writer]
+			writers,
+			...(readers.length > 0 ? { readers } : {})
 		},
 		Tag.epoch,
 		admin
@@ -80,6 +99,13 @@ export function createWritersRecord(
 	if (lists.admins.length === 0 || lists.writers.length === 0) {
 		throw new Error('an epoch needs at least one administrator and one writer');
 	}
+	// Nobody loses read access here: a device that leaves the writers and administrators is
+	// listed as a reader (rule 7), so it still holds the secret as a member, not a removed device.
+	const listed = (k: Uint8Array) => lists.admins.some((a) => equalBytes(a, k)) || lists.writers.some((w) => equalBytes(w, k));
+	const readers: Uint8Array[] = [];
+	for (const key of [...head.readers, ...head.writers, ...head.admins]) {
+		if (!listed(key) && !readers.some((r) => equalBytes(r, key))) readers.push(key);
+	}
 	return encodeSignedRecord(
 		{
 			t: 'epoch',
@@ -90,7 +116,8 @@ export function createWritersRecord(
 			gen: head.gen,
 			accessPk: head.accessPk,
 			admins: lists.admins,
-			writers: lists.writers
+			writers: lists.writers,
+			...(readers.length > 0 ? { readers } : {})
 		},
 		Tag.epoch,
 		admin
@@ -103,6 +130,7 @@ export interface Rotation {
 	secret: Uint8Array;
 	admins: Uint8Array[];
 	writers: Uint8Array[];
+	readers: Uint8Array[];
 }
 
 /**
@@ -120,6 +148,7 @@ export function createRotationRecord(
 	const keep = (key: Uint8Array) => !remove.some((r) => equalBytes(r, key));
 	const admins = head.admins.filter(keep);
 	const writers = head.writers.filter(keep);
+	const readers = head.readers.filter(keep);
 	if (admins.length === 0) throw new Error('a rotation must leave at least one administrator');
 	if (!admins.some((k) => equalBytes(k, admin.publicKey))) {
 		throw new Error('an administrator can not remove itself in its own rotation');
@@ -137,12 +166,13 @@ export function createRotationRecord(
 			accessPk: deriveAccessKey(secret, gen).publicKey,
 			admins,
 			writers: writers.length > 0 ? writers : admins,
+			...(readers.length > 0 ? { readers } : {}),
 			sealedPrev: sealPreviousSecret(secret, head.doc, gen, previousSecret)
 		},
 		Tag.epoch,
 		admin
 	);
-	return { record, secret, admins, writers };
+	return { record, secret, admins, writers, readers };
 }
 
 /** A key envelope: the secret of `epoch`'s generation sealed to a device and signed (rule 3). */

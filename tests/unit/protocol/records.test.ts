@@ -21,8 +21,10 @@ import {
 	type EpochState
 } from '../../../src/lib/protocol/records.js';
 import {
+	createAddMemberRecord,
 	createAddWriterRecord,
 	createEnvelope,
+	createRotationRecord,
 	createGenesis,
 	secretMatchesEpoch
 } from '../../../src/lib/sync/documentRecords.js';
@@ -269,6 +271,38 @@ describe('verifyEpochRecord (rule 2: epochs form a signed chain)', () => {
 			expect(verifyEpochRecord(head0, epoch(head0, admin, overrides)).ok).toBe(false);
 		}
 		expect(verifyEpochRecord(head0, new Uint8Array([0xa1, 0x61])).ok).toBe(false);
+	});
+});
+
+describe('readers (rule 7: members who may read but not write)', () => {
+	it('lists a reader apart from the writers, and moves a reader who becomes a writer', () => {
+		const head1 = mustExtend(head0, createAddMemberRecord(admin, head0, writer.publicKey, 'reader'));
+
+		expect(head1.readers.map(toHex)).toEqual([toHex(writer.publicKey)]);
+		expect(head1.writers.map(toHex)).toEqual([toHex(admin.publicKey)]);
+		expect(head0.readers).toEqual([]);
+		const head2 = mustExtend(head1, createAddMemberRecord(admin, head1, writer.publicKey, 'writer'));
+		expect(head2.readers).toEqual([]);
+		expect(head2.writers.map(toHex)).toContain(toHex(writer.publicKey));
+	});
+
+	it('keeps readers through a rotation, except the removed ones', () => {
+		const head1 = mustExtend(head0, createAddMemberRecord(admin, head0, writer.publicKey, 'reader'));
+		const head2 = mustExtend(head1, createAddMemberRecord(admin, head1, outsider.publicKey, 'reader'));
+		const rotation = createRotationRecord(admin, head2, SECRET, [outsider.publicKey]);
+		const head3 = mustExtend(head2, rotation.record);
+
+		expect(head3.readers.map(toHex)).toEqual([toHex(writer.publicKey)]);
+		expect(rotation.readers.map(toHex)).toEqual([toHex(writer.publicKey)]);
+	});
+
+	it('rejects malformed reader lists, and a writer adding itself as a reader', () => {
+		for (const readers of [[new Uint8Array(31)], 'x', [1], new Array(1001).fill(writer.publicKey)]) {
+			expect(verifyEpochRecord(head0, epoch(head0, admin, { readers })).ok).toBe(false);
+		}
+		expect(verifyEpochRecord(head0, epoch(head0, admin, { readers: [] })).ok).toBe(true);
+		// Attack: a non-administering device signs a record that lists it.
+		expect(verifyEpochRecord(head0, epoch(head0, writer, { readers: [writer.publicKey] })).ok).toBe(false);
 	});
 });
 

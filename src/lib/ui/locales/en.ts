@@ -209,6 +209,8 @@ export const en = {
 	'conversation.kindGroup': 'Group channel',
 	'conversation.kindAnnouncements': 'Announcements',
 	'conversation.readersOnly': 'Only administering members post here. You can read.',
+	'conversation.announcementsReader':
+		'Announcements are posted by the practice. You can read them, react, and they are marked as read for you.',
 	'conversation.legacy':
 		'This conversation was started with an earlier version of Tend: reactions, read receipts, pins and renaming are not available in it. Start a new conversation to use them.',
 	'home.unread': '{count, plural, one {# new} other {# new}}',
@@ -269,6 +271,9 @@ export const en = {
 	'request.askCode': 'Ask them to read their code:',
 	'request.onlyIfMatches': 'Let in only if it matches.',
 	'request.admit': 'Let in',
+	'request.canPost': 'May post announcements',
+	'request.canPostHint':
+		'Leave this off for people who only read. They can still react and mark announcements as read.',
 	'request.decline': 'Decline',
 	'request.failed': "That didn't work. Please try again.",
 	'request.region': 'Join requests',
