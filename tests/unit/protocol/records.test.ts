@@ -25,6 +25,7 @@ import {
 	createAddWriterRecord,
 	createEnvelope,
 	createRotationRecord,
+	createWritersRecord,
 	createGenesis,
 	secretMatchesEpoch
 } from '../../../src/lib/sync/documentRecords.js';
@@ -294,6 +295,15 @@ describe('readers (rule 7: members who may read but not write)', () => {
 
 		expect(head3.readers.map(toHex)).toEqual([toHex(writer.publicKey)]);
 		expect(rotation.readers.map(toHex)).toEqual([toHex(writer.publicKey)]);
+	});
+
+	it('lists a writer a role change leaves out of the writers as a reader, never dropping them', () => {
+		const head1 = mustExtend(head0, createAddMemberRecord(admin, head0, writer.publicKey, 'writer'));
+		const head2 = mustExtend(head1, createAddMemberRecord(admin, head1, outsider.publicKey, 'reader'));
+		const head3 = mustExtend(head2, createWritersRecord(admin, head2, { admins: [admin.publicKey], writers: [admin.publicKey] }));
+
+		expect(head3.writers.map(toHex)).toEqual([toHex(admin.publicKey)]);
+		expect(head3.readers.map(toHex).sort()).toEqual([toHex(writer.publicKey), toHex(outsider.publicKey)].sort());
 	});
 
 	it('rejects malformed reader lists, and a writer adding itself as a reader', () => {
