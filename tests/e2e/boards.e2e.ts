@@ -1,4 +1,4 @@
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test, type Download, type Page } from '@playwright/test';
 import {
 	dumpIndexedDb,
 	encodings,
@@ -14,6 +14,9 @@ import {
 	type Stack
 } from './stack.js';
 import { TcpProxy } from '../helpers/tcpProxy.js';
+import { readFileSync } from 'node:fs';
+import { verifyArchiveFile } from '../../src/lib/audit/archive.js';
+import { readyCrypto } from '../../src/lib/crypto/sodium.js';
 
 /**
  * Task boards end to end: a therapist and a colleague in two persistent Chromium profiles,
@@ -34,6 +37,10 @@ const FILE_NAME = 'wren-intake-questionnaire.txt';
 const FILE_TEXT = 'Questionnaire answers: sleeps four hours, panic on the tram since March.';
 
 let stack: Stack;
+
+test.beforeAll(async () => {
+	await readyCrypto();
+});
 
 test.beforeEach(async () => {
 	stack = await startStack();
@@ -217,6 +224,27 @@ test('two people move cards on a shared board, one of them offline; boards end i
 		const file = c.getByTestId('card-detail').getByTestId('attachment');
 		await expect(file.getByTestId('attachment-name')).toHaveText(FILE_NAME);
 		await c.keyboard.press('Escape');
+
+		// The colleague exports the board for the record: a signed archive that verifies, with
+		// every card in its column, and its printable view.
+		const downloads: Download[] = [];
+		c.on('download', (d) => downloads.push(d));
+		await c.getByTestId('board-export-button').click();
+		await expect(c.getByTestId('board-export-note')).toBeVisible();
+		await expect.poll(() => downloads.length).toBe(2);
+		const json = downloads.find((d) => d.suggestedFilename().endsWith('.json'))!;
+		const html = downloads.find((d) => d.suggestedFilename().endsWith('.html'))!;
+		const exported = verifyArchiveFile(readFileSync((await json.path())!, 'utf8'));
+		expect(exported.ok ? 'ok' : exported.why).toBe('ok');
+		expect(exported).toMatchObject({ ok: true, role: 'writer' });
+		if (exported.ok) {
+			const columns = exported.archive.columns!.map((col) => ({ title: col.title, cards: col.cards.map((card) => card.title) }));
+			expect(columns).toEqual(final);
+			const described = exported.archive.columns!.flatMap((col) => col.cards).find((card) => card.title === CARDS[0])!;
+			expect(described).toMatchObject({ text: DESCRIPTION, labels: [LABEL] });
+			expect(described.attachments?.map((a) => a.name)).toEqual([FILE_NAME]);
+		}
+		expect(readFileSync((await html.path())!, 'utf8')).toContain(DESCRIPTION);
 
 		// After a reload with the relay stopped, both still show the same board.
 		await stack.relay.stop();

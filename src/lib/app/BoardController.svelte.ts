@@ -17,10 +17,16 @@ import {
 	MAX_ATTACHMENT_BYTES,
 	type AttachmentDraft,
 	type BoardHandle,
+	type ArchiveFiles,
 	type BoardView,
 	type CardHistoryView,
+	type CardView,
 	type InviteView
 } from './types.js';
+import { AuditKind } from '../audit/kinds.js';
+import { createArchiveFile, renderArchiveHtml, type ArchiveCard, type ArchiveContent } from '../audit/archive.js';
+import { getLocale } from '../ui/locale.svelte.js';
+import { archiveBaseName, archiveLabels } from './archiveLabels.js';
 
 /**
  * One open board: derives the view from the board document and carries out actions. A board
@@ -228,6 +234,62 @@ export class BoardController implements BoardHandle {
 				fields: step.fields
 			};
 		});
+	}
+
+	/**
+	 * Export for the record: the board as a signed archive (every column's cards with their
+	 * details, then the archived and deleted ones) and its printable view. Recorded in the audit
+	 * trail with counts only.
+	 */
+	async exportArchive(): Promise<ArchiveFiles> {
+		const source = this.#app.source(this.#docKey);
+		const runtime = this.#app.runtime;
+		const view = this.view;
+		if (!source?.handle.isReady() || !runtime || !view) throw new Error('The board is not open yet.');
+		const at = Date.now();
+		const roles = (source.handle.doc() as A.Doc<BoardDoc>).members ?? {};
+		const card = (c: CardView): ArchiveCard => ({
+			id: c.id,
+			title: c.title,
+			text: c.description,
+			...(c.assigneeName ? { assigneeName: c.assigneeName } : {}),
+			...(c.due ? { due: c.due } : {}),
+			...(c.labels.length > 0 ? { labels: c.labels } : {}),
+			...(c.checklist.length > 0 ? { checklist: c.checklist.map(({ text, done }) => ({ text, done })) } : {}),
+			...(c.comments.length > 0
+				? { comments: c.comments.map(({ authorName, at, text }) => ({ authorName, at, text })) }
+				: {}),
+			...(c.attachments.length > 0
+				? { attachments: c.attachments.map((a) => ({ name: a.name, size: a.size, mime: a.mime })) }
+				: {})
+		});
+		const columns = view.columns.map((column) => ({ title: column.title, cards: column.cards.map(card) }));
+		if (view.archived.length > 0) columns.push({ title: t('archive.archivedCards'), cards: view.archived.map(card) });
+		if (view.deleted.length > 0) columns.push({ title: t('archive.deletedCards'), cards: view.deleted.map(card) });
+		const archive: ArchiveContent = {
+			kind: 'board',
+			doc: this.#docKey,
+			title: view.title,
+			exportedAt: at,
+			exportedBy: { device: toHex(runtime.device.signPk), name: runtime.device.name },
+			members: view.members.map((m) => ({ device: m.device, name: m.name, role: roles[m.device]?.role ?? 'member' })),
+			columns
+		};
+		const file = createArchiveFile(
+			{ publicKey: runtime.device.signPk, privateKey: runtime.device.signSk },
+			archive,
+			source.sync?.chainRecords() ?? []
+		);
+		const html = renderArchiveHtml(file, archiveLabels('board'), getLocale());
+		this.#app.audit.record(AuditKind.exported, {
+			doc: this.#docKey,
+			cards: columns.reduce((n, c) => n + c.cards.length, 0)
+		});
+		const base = archiveBaseName(view.title, at, 'board');
+		return {
+			json: { name: `${base}.json`, text: `${JSON.stringify(file, null, 1)}\n` },
+			html: { name: `${base}.html`, text: html }
+		};
 	}
 
 	async #loadInvites(): Promise<void> {

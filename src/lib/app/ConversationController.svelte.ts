@@ -6,7 +6,7 @@ import type { AttachmentInput } from '../model/attachment.js';
 import { fromHex, toBase64Url, toHex } from '../protocol/bytes.js';
 import { readAvailability } from '../model/availability.js';
 import { createArchiveFile, renderArchiveHtml, type ArchiveContent } from '../audit/archive.js';
-import { formatFullDateTime } from '../ui/formatTime.js';
+import { archiveBaseName, archiveLabels } from './archiveLabels.js';
 import { getLocale } from '../ui/locale.svelte.js';
 import { formatInviteFragment } from '../protocol/invite.js';
 import {
@@ -864,25 +864,12 @@ export class ConversationController implements ConversationHandle {
 			archive,
 			chain
 		);
-		const html = renderArchiveHtml(
-			file,
-			{
-				heading: t('archive.heading'),
-				exportedAt: t('archive.exportedAt'),
-				exportedBy: t('archive.exportedBy'),
-				members: t('archive.members'),
-				messages: t('archive.messages'),
-				signature: t('archive.signature'),
-				verifyHint: t('archive.verifyHint'),
-				formatTime: formatFullDateTime
-			},
-			getLocale()
-		);
+		const html = renderArchiveHtml(file, archiveLabels('conversation'), getLocale());
 		this.#app.audit.record(AuditKind.exported, {
 			doc: this.#docKey,
 			messages: archive.messages?.length ?? 0
 		});
-		const base = `tend-${fileSlug(doc.title)}-${new Date(at).toISOString().slice(0, 10)}`;
+		const base = archiveBaseName(doc.title, at, 'conversation');
 		return {
 			json: { name: `${base}.json`, text: `${JSON.stringify(file, null, 1)}\n` },
 			html: { name: `${base}.html`, text: html }
@@ -900,17 +887,6 @@ export class ConversationController implements ConversationHandle {
 
 function conversationKind(kind: unknown): ConversationKind {
 	return kind === 'group' || kind === 'announcements' ? kind : 'direct';
-}
-
-/** "Check-ins" → "check-ins"; only letters, digits and dashes reach a file name. */
-function fileSlug(title: string): string {
-	const slug = title
-		.normalize('NFKD')
-		.toLowerCase()
-		.replace(/[^\p{L}\p{N}]+/gu, '-')
-		.replace(/^-+|-+$/g, '')
-		.slice(0, 40);
-	return slug || 'conversation';
 }
 
 function inviteLink(invite: Uint8Array, secret: Uint8Array): string {

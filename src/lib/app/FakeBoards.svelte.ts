@@ -4,6 +4,7 @@ import { applyBoardAction, type BoardAction } from '../model/boardActions.js';
 import { cardHistory } from '../model/cardHistory.js';
 import { buildBoardView, localDay, summarizeBoard } from './boardView.js';
 import type {
+	ArchiveFiles,
 	AttachmentDraft,
 	BoardHandle,
 	BoardSummary,
@@ -109,6 +110,18 @@ export class FakeBoardHandle implements BoardHandle {
 
 	async history(cardId: string): Promise<CardHistoryView[]> {
 		return this.#boards.history(this.#id, cardId);
+	}
+
+	/** The demo has no device keys: its export is an unsigned summary, said so in the file. */
+	async exportArchive(): Promise<ArchiveFiles> {
+		const view = this.view;
+		if (!view) throw new Error('no such board');
+		const cards = view.columns.reduce((n, c) => n + c.cards.length, 0);
+		const text = JSON.stringify({ format: 'demo, unsigned', title: view.title, cards });
+		return {
+			json: { name: 'tend-demo-board.json', text },
+			html: { name: 'tend-demo-board.html', text: '<!doctype html><p>Demo export</p>' }
+		};
 	}
 
 	/** The fake has no relay or file store: attaching is not offered. */

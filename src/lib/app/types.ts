@@ -409,6 +409,8 @@ export interface BoardHandle {
 	readonly missing: boolean;
 	/** Applies a change to the board, on this device first (offline too). */
 	act(action: BoardAction): Promise<void>;
+	/** Export for the record: the signed archive (.json) and its printable view (.html). */
+	exportArchive(): Promise<ArchiveFiles>;
 	/** Reads a card's history from the document's own changes. */
 	history(cardId: string): Promise<CardHistoryView[]>;
 	/** Files can be attached here (only the tab that talks to the relay seals and uploads). */

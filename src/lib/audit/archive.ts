@@ -3,7 +3,7 @@ import { fromBase64Url, fromHex, toBase64Url, toHex, utf8 } from '../protocol/by
 import { isListed, verifyChain } from '../protocol/records.js';
 
 /**
- * "Export for the record" (issue 8): a conversation (or, later, a board) as a readable, signed
+ * "Export for the record" (issue 8): a conversation or a task board as a readable, signed
  * archive for the clinical record. Two files:
  *
  * - `…​.json`: `{ format: 'tend-archive/v1', archive, chain, signature }`. `archive` is plain
@@ -15,8 +15,8 @@ import { isListed, verifyChain } from '../protocol/records.js';
  *   page has no script and a Content-Security-Policy that allows none, so no message is ever
  *   interpreted as HTML.
  *
- * Boards: add `columns` (below) and fill them from the board document; the signature, the file
- * and the verifier stay as they are.
+ * A board's archive has `columns` instead of `messages`: each card with its description,
+ * assignee, due date, labels, checklist and comments, then the archived and deleted cards.
  */
 
 export const ARCHIVE_FORMAT = 'tend-archive/v1';
@@ -35,7 +35,16 @@ export interface ArchiveMessage {
 export interface ArchiveCard {
 	id: string;
 	title: string;
+	/** The description. */
 	text: string;
+	assigneeName?: string;
+	/** YYYY-MM-DD. */
+	due?: string;
+	labels?: string[];
+	checklist?: { text: string; done: boolean }[];
+	comments?: { authorName: string; at: number; text: string }[];
+	/** Files attached to the card: listed by name, size (bytes) and type; their bytes stay out. */
+	attachments?: { name: string; size: number; mime: string }[];
 }
 
 export interface ArchiveColumn {
@@ -75,7 +84,10 @@ export function canonicalJson(value: unknown): string {
 	return JSON.stringify(value);
 }
 
-export function createArchiveFile(device: SignKeyPair, archive: ArchiveContent, chain: Uint8Array[]): ArchiveFile {
+export function createArchiveFile(device: SignKeyPair, content: ArchiveContent, chain: Uint8Array[]): ArchiveFile {
+	// Signed as it will read back from the file: values that don't survive JSON as they are
+	// (a document's own string or list types, anything with its own toJSON) are settled first.
+	const archive = JSON.parse(JSON.stringify(content)) as ArchiveContent;
 	const bytes = utf8.encode(canonicalJson(archive));
 	return {
 		format: ARCHIVE_FORMAT,
@@ -140,6 +152,8 @@ export interface ArchiveLabels {
 	exportedBy: string;
 	members: string;
 	messages: string;
+	/** Words for a card's details in the printable view of a board. */
+	card?: { assignee: string; due: string; labels: string; checklist: string; comments: string };
 	signature: string;
 	verifyHint: string;
 	formatTime: (ms: number) => string;
@@ -159,11 +173,23 @@ export function renderArchiveHtml(file: ArchiveFile, labels: ArchiveLabels, lang
 				`<article><header><strong>${e(m.authorName)}</strong> <time>${e(labels.formatTime(m.sentAt))}</time></header><p>${e(m.text)}</p>${(m.attachments ?? []).map((a) => `<p class="file">📎 ${e(a.name)} (${e(String(a.size))} B)</p>`).join('')}</article>`
 		)
 		.join('\n');
+	const words = labels.card;
+	const cardHtml = (card: ArchiveCard) => {
+		const facts = [
+			card.assigneeName && words ? `${e(words.assignee)}: ${e(card.assigneeName)}` : '',
+			card.due && words ? `${e(words.due)}: ${e(card.due)}` : '',
+			card.labels?.length && words ? `${e(words.labels)}: ${card.labels.map(e).join(', ')}` : ''
+		].filter(Boolean);
+		const checklist = (card.checklist ?? [])
+			.map((item) => `<li>${item.done ? '☑' : '☐'} ${e(item.text)}</li>`)
+			.join('');
+		const comments = (card.comments ?? [])
+			.map((c) => `<li><strong>${e(c.authorName)}</strong> <time>${e(labels.formatTime(c.at))}</time><p>${e(c.text)}</p></li>`)
+			.join('');
+		return `<article><strong>${e(card.title)}</strong>${facts.length ? `<p class="facts">${facts.join(' · ')}</p>` : ''}${card.text ? `<p>${e(card.text)}</p>` : ''}${checklist ? `<ul class="checklist" aria-label="${e(words?.checklist ?? '')}">${checklist}</ul>` : ''}${comments ? `<ul class="comments" aria-label="${e(words?.comments ?? '')}">${comments}</ul>` : ''}${(card.attachments ?? []).map((f) => `<p class="file">📎 ${e(f.name)} (${e(String(f.size))} B)</p>`).join('')}</article>`;
+	};
 	const columns = (a.columns ?? [])
-		.map(
-			(c) =>
-				`<section><h3>${e(c.title)}</h3>${c.cards.map((card) => `<article><strong>${e(card.title)}</strong><p>${e(card.text)}</p></article>`).join('')}</section>`
-		)
+		.map((c) => `<section><h3>${e(c.title)}</h3>${c.cards.map(cardHtml).join('')}</section>`)
 		.join('\n');
 	return `<!doctype html>
 <html lang="${e(lang)}">
@@ -177,6 +203,8 @@ article{border-top:1px solid #ccc;padding:.4rem 0}
 p{white-space:pre-wrap;overflow-wrap:anywhere;margin:.2rem 0}
 time,.id,dd{color:#444}
 .sig{font-family:monospace;overflow-wrap:anywhere;font-size:12px}
+.facts{color:#444}
+ul.checklist,ul.comments{list-style:none;padding-left:1rem}
 </style>
 </head>
 <body>
@@ -188,8 +216,7 @@ time,.id,dd{color:#444}
 </dl>
 <h2>${e(labels.members)}</h2>
 <ul>${members}</ul>
-<h2>${e(labels.messages)}</h2>
-${messages}
+${a.messages ? `<h2>${e(labels.messages)}</h2>\n${messages}` : ''}
 ${columns}
 <h2>${e(labels.signature)}</h2>
 <p class="sig">${e(file.signature.device)}<br>${e(file.signature.sig)}</p>
