@@ -92,6 +92,25 @@ function keepJpegSegment(marker: number, bytes: Uint8Array, payloadAt: number): 
 	return marker >= 0xc0 && marker <= 0xdf;
 }
 
+/**
+ * A kept application segment must have its format's own length, so a damaged length can't
+ * stretch it over a metadata block that follows: JFIF is 14 bytes plus its thumbnail, Adobe's
+ * is 12, and an ICC profile's first part starts with the profile header (`acsp` at byte 36).
+ */
+function checkKeptApplicationSegment(marker: number, payload: Uint8Array): void {
+	const n = payload.length;
+	if (marker === APP0) {
+		need(n >= 14 && n === 14 + 3 * payload[12] * payload[13]);
+	} else if (marker === APP14) {
+		need(n === 12);
+	} else if (marker === APP2) {
+		const part = payload[12];
+		const parts = payload[13];
+		need(n > 14 && part >= 1 && part <= parts);
+		if (part === 1) need(n >= 14 + 40 && startsWith(payload, 14 + 36, 'acsp'));
+	}
+}
+
 const DHT = 0xc4;
 const DAC = 0xcc;
 const DQT = 0xdb;
@@ -179,7 +198,9 @@ function stripJpeg(bytes: Uint8Array): StripResult {
 			orientation ??= exifOrientation(bytes.subarray(at + 10, end));
 		}
 		if (keepJpegSegment(marker, bytes, at + 4)) {
-			if (marker >= 0xc0 && marker <= 0xdf) {
+			if (marker === APP0 || marker === APP2 || marker === APP14) {
+				checkKeptApplicationSegment(marker, bytes.subarray(at + 4, end));
+			} else if (marker >= 0xc0 && marker <= 0xdf) {
 				checkDecodingSegment(marker, bytes.subarray(at + 4, end));
 				if (isStartOfFrame(marker)) {
 					need(!framed);
