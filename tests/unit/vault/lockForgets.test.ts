@@ -37,7 +37,7 @@ afterAll(() => {
 	for (const file of snapshots) rmSync(file, { force: true });
 });
 
-async function until(condition: () => boolean, timeoutMs = 60_000): Promise<void> {
+async function until(condition: () => boolean, timeoutMs = 150_000): Promise<void> {
 	const start = Date.now();
 	while (!condition()) {
 		if (Date.now() - start > timeoutMs) throw new Error('condition not met in time');
