@@ -126,6 +126,7 @@ test('owner, clinician and client each see what their role allows; a role change
 	const clientLink = (await c.getByTestId('invite-link').first().inputValue()).trim();
 	await client.page.goto(clientLink);
 	await setUpVault(client.page);
+	await expect(client.page.getByTestId('join-role')).toHaveAttribute('data-role', 'client');
 	await client.page.getByTestId('join-name-input').fill(client.name);
 	await client.page.getByTestId('join-button').click();
 	await expect(c.getByTestId('join-request')).toContainText(client.name);
@@ -182,6 +183,16 @@ test('owner, clinician and client each see what their role allows; a role change
 	await expect(c.getByTestId('message').filter({ hasText: 'Desk after the change' })).toBeVisible({ timeout: 30_000 });
 	await openConversation(c, 'Team');
 	await expect(c.getByTestId('message').filter({ hasText: 'After the role change' })).toHaveCount(0);
+
+	// The owner removes them from the practice, after a confirmation: every channel they read
+	// gets a new key without them.
+	await goSettings(o);
+	await row.getByTestId('remove-member').click();
+	await row.getByTestId('confirm-remove-member').click();
+	await expect(o.getByTestId('remove-outcome')).toBeVisible({ timeout: 30_000 });
+	await expect(o.getByTestId('practice-member').filter({ hasText: clinician.name })).toHaveCount(0);
+	await openConversation(c, 'Front desk');
+	await expect(c.getByTestId('removed-notice')).toBeVisible({ timeout: 30_000 });
 
 	// No practice name, person name or role in clear: the relay's files, a raw IndexedDB dump
 	// of each device, and each profile on disk; the same scans find a marker written in clear.

@@ -9,6 +9,7 @@ import { createArchiveFile, renderArchiveHtml, type ArchiveContent } from '../au
 import { archiveBaseName, archiveLabels } from './archiveLabels.js';
 import { getLocale } from '../ui/locale.svelte.js';
 import { formatInviteFragment } from '../protocol/invite.js';
+import { mayGrant } from '../practice/permissions.js';
 import {
 	addMember,
 	appendMessage,
@@ -749,11 +750,16 @@ export class ConversationController implements ConversationHandle {
 	async createInvite(): Promise<InviteView> {
 		const { sync, engine, runtime } = this.#writable();
 		const doc = sync.handle.doc() as A.Doc<ConversationDoc>;
+		// In a practice, a direct conversation's invite is a client's (issue 7): the role is sealed
+		// in the invite details and shown on the join page; the invite still opens only this one.
+		const practiceRole = this.#app.practice.state?.role;
+		const forClient = doc.kind === 'direct' && practiceRole && mayGrant(practiceRole, 'client');
 		const stored = await engine.createInvite(sync, {
 			inviterName: runtime.device.name,
 			title: doc.title,
 			// Announcements: the invite names the sibling, so the invitee accepts its envelope.
-			...(this.#siblingSync() ? { docs: [this.#siblingSync()!.doc] } : {})
+			...(this.#siblingSync() ? { docs: [this.#siblingSync()!.doc] } : {}),
+			...(forClient ? { role: 'client' } : {})
 		});
 		this.#app.audit.record(AuditKind.memberInvited, {
 			doc: this.#docKey,

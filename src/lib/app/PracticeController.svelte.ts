@@ -7,6 +7,7 @@ import {
 	admitToPractice,
 	changeRole,
 	inviteToPractice,
+	removeFromPractice,
 	roleOf,
 	startPractice,
 	viewOf,
@@ -221,6 +222,18 @@ export class PracticeController implements PracticeHandle {
 			if (kind === 'rotate') {
 				this.#app.audit.record(AuditKind.memberRemoved, { doc: docKey, member: person });
 			}
+		}
+		await this.refresh();
+		return { unsealed: outcome.unsealed.length, skipped: outcome.skipped.length };
+	}
+
+	/** Removes a member from the practice: rotations in every document they read, then the directory. */
+	async removeMember(person: string): Promise<{ unsealed: number; skipped: number }> {
+		const sync = this.#sync();
+		if (!sync) throw new Error('no practice');
+		const outcome = await removeFromPractice(this.#deps(), sync, person);
+		for (const { docKey } of outcome.changed) {
+			this.#app.audit.record(AuditKind.memberRemoved, { doc: docKey, member: person });
 		}
 		await this.refresh();
 		return { unsealed: outcome.unsealed.length, skipped: outcome.skipped.length };

@@ -750,5 +750,7 @@ export interface PracticeHandle {
 	admit(inviteId: string, codesCompared: boolean): Promise<'ok' | 'compare-codes'>;
 	decline(inviteId: string): Promise<void>;
 	changeRole(person: string, role: Role): Promise<{ unsealed: number; skipped: number }>;
+	/** Removes a member from the practice (new keys for every document they read). */
+	removeMember(person: string): Promise<{ unsealed: number; skipped: number }>;
 	setRequirement(kind: 'safetyCode' | 'passkey', role: Role, on: boolean): Promise<void>;
 }

@@ -3,6 +3,7 @@ import type { SignKeyPair } from '../crypto/primitives.js';
 import {
 	addMember,
 	assignRole,
+	removeMember,
 	listDocument,
 	readPractice,
 	type PracticeDoc,
@@ -232,6 +233,46 @@ export async function changeRole(
 	}
 	const now = Date.now();
 	await deps.write<PracticeDoc>(directory, (doc) => assignRole(doc, person, to, now));
+	return outcome;
+}
+
+/**
+ * Removes a member from the practice (owner only): every practice document they could read gets
+ * a rotation without their devices (rule 2), with the new secret sealed to everyone else who
+ * reads it; then the directory marks them removed.
+ */
+export async function removeFromPractice(
+	deps: PracticeDeps,
+	directory: DocSync,
+	person: string
+): Promise<RoleChangeOutcome> {
+	const view = viewOf(directory);
+	if (!view) throw new Error('the practice directory has not loaded');
+	const me = deps.ctx.author.device;
+	if (roleOf(view, toHex(me.publicKey)) !== 'owner') throw new Error('only an owner removes members');
+	if (person === toHex(me.publicKey)) throw new Error('an owner can not remove themselves');
+	const role = roleOf(view, person);
+	if (!role) throw new Error('no such member');
+	const devices = devicesOfPerson(fromHex(person));
+	const outcome: RoleChangeOutcome = { changed: [], skipped: [], unsealed: [] };
+
+	const targets = [
+		...view.documents.map((d) => ({ sync: deps.sync(d.docKey), docKey: d.docKey, area: d.area })),
+		{ sync: directory as DocSync | undefined, docKey: directory.docKey, area: 'directory' as Area }
+	];
+	for (const { sync, docKey, area } of targets) {
+		if (!mayRead(role, area)) continue;
+		if (!sync || !sync.isAdmin(me.publicKey)) {
+			outcome.skipped.push(docKey);
+			continue;
+		}
+		const readers = readersOf(view, area, person);
+		const result = await deps.engine.removeDevices(sync, devices, { readers });
+		if (result.rotated) outcome.changed.push({ docKey, kind: 'rotate' });
+		outcome.unsealed.push(...result.unsealed.map(toHex));
+	}
+	const now = Date.now();
+	await deps.write<PracticeDoc>(directory, (doc) => removeMember(doc, person, now));
 	return outcome;
 }
 

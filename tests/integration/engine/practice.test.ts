@@ -15,6 +15,7 @@ import {
 	admitToPractice,
 	changeRole,
 	inviteToPractice,
+	removeFromPractice,
 	roleOf,
 	startPractice,
 	viewOf,
@@ -318,6 +319,32 @@ describe('a practice: roles decide who is let in and who may write (issue 7)', (
 		// A reader who stays (other staff) got the new secret too.
 		await waitFor(() => texts(otherAnn).includes('after the change'), 15_000, 'other staff read');
 		expect(texts(staffAnn)).not.toContain('after the change');
+	});
+
+	it('an owner removes a member from the practice: every document they read rotates away from them', async () => {
+		const { owner, started } = await practice();
+		const [announcements, team] = started.channels;
+		const stays = await joinPractice(owner, started, 'clinician', 'Dr-Stays');
+		const leaves = await joinPractice(owner, started, 'clinician', 'Dr-Leaves');
+		const staff = await joinPractice(owner, started, 'staff', 'Front-Desk');
+		await waitFor(() => leaves.docs.size === 4 && stays.docs.size === 4 && staff.docs.size === 3);
+
+		const outcome = await removeFromPractice(depsOf(owner), started.directory, toHex(pk(leaves.device)));
+		expect(outcome.changed.map((c) => c.docKey).sort()).toEqual(
+			[started.directory.docKey, ...started.channels.map((c) => c.docKey)].sort()
+		);
+		expect(outcome.unsealed).toEqual([]);
+
+		await send(owner, announcements, 'after the removal');
+		await send(owner, team, 'team after the removal');
+		const staffAnn = staff.docs.get(announcements.docKey)!;
+		await waitFor(() => texts(staffAnn).includes('after the removal'), 15_000, 'staff (a reader) keep reading');
+		await waitFor(() => texts(stays.docs.get(team.docKey)!).includes('team after the removal'), 15_000, 'team');
+		expect(texts(leaves.docs.get(announcements.docKey)!)).not.toContain('after the removal');
+		expect(texts(leaves.docs.get(team.docKey)!)).not.toContain('team after the removal');
+		const staffDirectory = staff.docs.get(started.directory.docKey)!;
+		await waitFor(() => viewOf(staffDirectory)?.members.find((m) => m.name === 'Dr-Leaves')?.removed, 15_000, 'shown');
+		expect(roleOf(viewOf(staffDirectory), toHex(pk(leaves.device)))).toBeUndefined();
 	});
 
 	it('a pending practice invite can be revoked: the relay refuses its claim, nothing changes in any chain', async () => {

@@ -898,7 +898,13 @@ export const en = {
 	'practice.ignored': '{count, plural, one {# change of a role was} other {# changes of roles were}} made by someone who may not change roles and are ignored.',
 	'onboarding.startPractice': 'I’m starting a practice (I’ll be its owner)',
 	'onboarding.practiceHint': 'Colleagues and clients join with invite links you create. Were you sent an invite link? Just open it.',
-	'join.asRole': 'You are invited as: {role}'
+	'join.asRole': 'You are invited as: {role}',
+	'practice.remove': 'Remove from practice',
+	'practice.removeConfirm': '{name} will not be able to read anything new in the practice’s channels. What they already have stays on their device. Remove them?',
+	'practice.removeYes': 'Remove',
+	'practice.removeCancel': 'Keep',
+	'practice.removing': 'Removing…',
+	'practice.removed': 'Removed from the practice. The channels they read now use new keys.'
 } as const satisfies Record<string, string>;
 
 /** A key of the string table. */
