@@ -161,3 +161,30 @@ test('office hours reach the client, crisis language shows the line at once, qui
 		await close();
 	}
 });
+
+test('the office-hours notice shows in a second tab too (the claims and admin list the leader persisted)', async () => {
+	const { therapist, client, close } = await openPair(stack, {
+		therapist: 'Dr. Rosalind Achterberg',
+		client: 'Bartholomew Quaye',
+		title: 'Monday sessions'
+	});
+	try {
+		const c = client.page;
+		await sendMessage(c, 'Hello, I have joined.');
+		const now = new Date();
+		await setHours(therapist.page, stack.appUrl, { onlyDay: (now.getUTCDay() + 3) % 7 });
+		await expect(c.getByTestId('office-hours-notice')).toBeVisible({ timeout: 30_000 });
+
+		// The same conversation in a second tab of the client's browser: not the leader.
+		const second = await client.context.newPage();
+		await second.goto(c.url());
+		await expect(second.getByTestId('other-tab-banner')).toBeVisible();
+		const notice = second.getByTestId('office-hours-notice');
+		await expect(notice).toBeVisible({ timeout: 30_000 });
+		await expect(notice).toContainText('Dr. Rosalind Achterberg is outside office hours');
+		await expect(second.getByTestId('office-hours-emergency')).toHaveText(EMERGENCY);
+		await second.close();
+	} finally {
+		await close();
+	}
+});
