@@ -33,6 +33,7 @@ const BOARD = 'Intake steps for the Wednesday group';
 const CARDS = ['Send consent form to Wren', 'Book room 4B', 'Call insurer about claim', 'Print worksheets'];
 const LABEL = 'paperwork-urgent';
 const DESCRIPTION = 'Wren prefers a call after 5pm; mention the sliding scale.';
+const COMMENT = '**Bring the worksheet** <img src=x onerror="window.__pwned=1"> [x](javascript:window.__pwned=2)';
 const FILE_NAME = 'wren-intake-questionnaire.txt';
 const FILE_TEXT = 'Questionnaire answers: sleeps four hours, panic on the tram since March.';
 
@@ -153,6 +154,10 @@ test('two people move cards on a shared board, one of them offline; boards end i
 		// Card details on the therapist's side: a label, a description, a due date.
 		await t.locator(`[data-card-id]`, { hasText: CARDS[0] }).click();
 		await t.getByTestId('card-description').fill(DESCRIPTION);
+		// A comment with formatting and hostile markup: formatted safely, nothing made from HTML.
+		await t.getByTestId('comment-input').fill(COMMENT);
+		await t.getByTestId('comment-add').click();
+		await expect(t.getByTestId('comment-text')).toHaveCount(1);
 		await t.getByTestId('label-input').fill(LABEL);
 		await t.getByTestId('label-input').press('Enter');
 		await t.getByTestId('card-due').fill('2026-12-31');
@@ -220,6 +225,11 @@ test('two people move cards on a shared board, one of them offline; boards end i
 		// The colleague sees the therapist's label and description.
 		await c.locator('[data-card-id]', { hasText: CARDS[0] }).click();
 		await expect(c.getByTestId('card-description')).toHaveValue(DESCRIPTION);
+		const comment = c.getByTestId('card-detail').getByTestId('comment-text');
+		await expect(comment).toContainText('<img src=x onerror="window.__pwned=1">');
+		await expect(comment.locator('strong')).toHaveText('Bring the worksheet');
+		await expect(comment.locator('img, script, a[href^="javascript"]')).toHaveCount(0);
+		expect(await c.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
 		await expect(c.getByTestId('card-detail')).toContainText(LABEL);
 		const file = c.getByTestId('card-detail').getByTestId('attachment');
 		await expect(file.getByTestId('attachment-name')).toHaveText(FILE_NAME);
