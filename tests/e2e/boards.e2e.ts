@@ -256,6 +256,17 @@ test('two people move cards on a shared board, one of them offline; boards end i
 		}
 		expect(readFileSync((await html.path())!, 'utf8')).toContain(DESCRIPTION);
 
+		// The colleague removes the file from the card; the therapist's card loses it too.
+		await c.locator('[data-card-id]', { hasText: CARDS[0] }).click();
+		await c.getByTestId('card-detail').getByRole('button', { name: `Remove ${FILE_NAME} from the card` }).click();
+		await expect(c.getByTestId('card-detail').getByTestId('attachment')).toHaveCount(0);
+		await c.keyboard.press('Escape');
+		await t.keyboard.press('Escape');
+		await t.locator('[data-card-id]', { hasText: CARDS[0] }).click();
+		await expect(t.getByTestId('card-detail').getByTestId('attachment')).toHaveCount(0, { timeout: 30_000 });
+		await expect(t.getByTestId('card-detail')).toContainText('No files.');
+		await t.keyboard.press('Escape');
+
 		// After a reload with the relay stopped, both still show the same board.
 		await stack.relay.stop();
 		for (const page of [t, c]) {
