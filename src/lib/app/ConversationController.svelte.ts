@@ -254,7 +254,7 @@ export class ConversationController implements ConversationHandle {
 		}
 		const sync = source.sync;
 		const engine = runtime.engine;
-		const myHex = toHex(runtime.ctx.author.device.publicKey);
+		const myHex = this.#app.personHex;
 		const pending = sync?.pendingRanges() ?? this.#tabPending;
 		const authority = this.#app.authority(this.#docKey);
 		if (!authority) return;
@@ -524,7 +524,7 @@ export class ConversationController implements ConversationHandle {
 	#me(): string {
 		const runtime = this.#app.runtime;
 		if (!runtime) throw new Error('Tend is not set up on this device yet');
-		return toHex(runtime.ctx.author.device.publicKey);
+		return this.#app.personHex;
 	}
 
 	/** Members (device hex) whose `@name` the text contains. */
@@ -694,7 +694,7 @@ export class ConversationController implements ConversationHandle {
 		this.#pendingDraft = '';
 		void this.#writeDraft('');
 		const id = crypto.randomUUID();
-		const author = toHex(runtime.ctx.author.device.publicKey);
+		const author = this.#app.personHex;
 		const mentions = this.#mentions(text);
 		this.#saving.add(id);
 		await sync.change<ConversationDoc>((doc) =>

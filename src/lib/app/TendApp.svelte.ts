@@ -31,6 +31,7 @@ import { SyncEngine, type PendingJoin } from '../sync/SyncEngine.js';
 import type { SocketLike } from '../sync/RelayConnection.js';
 import { AuditController } from './AuditController.svelte.js';
 import { ConversationController } from './ConversationController.svelte.js';
+import { DevicesController, LinkController, type DevicesHandle, type LinkHandle } from './DevicesController.svelte.js';
 import { JoinController } from './JoinController.svelte.js';
 import { PracticeController } from './PracticeController.svelte.js';
 import { isPracticeDoc } from '../model/practice.js';
@@ -80,6 +81,11 @@ interface DeviceRecord {
 	/** Renewed whenever local data is created (rule 10). */
 	incarnation: Uint8Array;
 	name: string;
+	/**
+	 * The person this device belongs to (their first device's key), set when the device was
+	 * linked from another of theirs; absent on a person's first device (docs/protocol.md).
+	 */
+	person?: Uint8Array;
 	/** Local id of the per-user index document that lists the person's conversations. */
 	indexId: string;
 }
@@ -452,6 +458,7 @@ export class RealTendApp implements TendApp {
 			});
 			engine.on('status', (status) => (this.connection = status));
 			engine.on('doc-changed', (doc) => {
+				void this.#checkRemoved();
 				this.notify(doc);
 				this.#announceDelivery(doc);
 				this.#refreshSummaries();
@@ -464,6 +471,12 @@ export class RealTendApp implements TendApp {
 			engine.on('presence', (doc) => this.notify(doc));
 			engine.on('admitted', (sync, join) => void this.#admitted(sync, join));
 			engine.on('granted', (sync) => void this.#granted(sync));
+			engine.on('linked-doc', (sync, kind) => void this.#linkedDoc(sync, kind));
+			engine.links.on('linked', (contents) => void this.#linked(contents.name, contents.person));
+			engine.links.on('devices', () => {
+				void this.#checkRemoved();
+				this.notify(undefined);
+			});
 			engine.on('join-refused', (invite, reason) => {
 				void this.#refreshPendingJoins();
 				for (const listener of this.#refusedListeners) listener(invite, reason);
@@ -810,7 +823,7 @@ export class RealTendApp implements TendApp {
 		if (!column) throw new Error('the board has no columns');
 		const id = crypto.randomUUID().replace(/-/g, '').slice(0, 16);
 		const firstLine = params.text.split('\n').find((line) => line.trim()) ?? params.text;
-		const me = toHex(this.#require().ctx.author.device.publicKey);
+		const me = this.personHex;
 		await this.writeDoc<BoardDoc>(params.boardId, (d) =>
 			applyBoardAction(
 				d,
@@ -896,6 +909,76 @@ export class RealTendApp implements TendApp {
 		for (const listener of this.#joinListeners) listener(sync, join);
 	}
 
+	/** The person this device acts for, in hex: the key conversations know them by. */
+	get personHex(): string {
+		const device = this.#require().device;
+		return toHex(device.person ?? device.signPk);
+	}
+
+	/**
+	 * This device was revoked by another of the person's devices: its own records say so, or
+	 * (for a linked device that missed the revocation) every document's chain left it out.
+	 */
+	deviceRemoved = $state(false);
+
+	async #checkRemoved(): Promise<void> {
+		const runtime = this.#runtime;
+		const engine = runtime?.engine;
+		if (!engine) return;
+		const me = runtime.ctx.author.device.publicKey;
+		const docs = engine.docs();
+		const cutOff = !!runtime.device.person && docs.length > 0 && docs.every((d) => d.excludes(me));
+		this.deviceRemoved = cutOff || (await engine.links.revoked());
+	}
+
+	/** This device was linked from another of the person's devices: take their name and key. */
+	async #linked(name: string, person: Uint8Array): Promise<void> {
+		const runtime = this.#require();
+		runtime.device.name = name.trim().slice(0, 80);
+		runtime.device.person = person;
+		await runtime.store.write([{ key: DEVICE_KEY, data: encodeCbor(runtime.device) }], []);
+		this.me = { name: runtime.device.name, deviceFingerprint: fingerprint(runtime.device.signPk) };
+		this.phase = 'ready';
+	}
+
+	/** A document the person belongs to, given to this linked device by an administrator. */
+	async #linkedDoc(sync: DocSync, kind: 'conversation' | 'board' | 'practice'): Promise<void> {
+		this.#sources.set(sync.docKey, syncSource(sync));
+		await this.#addToIndex(sync.docKey, kind === 'board' ? 'board' : undefined);
+		if (kind === 'practice') await this.#setPractice(sync.docKey);
+		this.#refreshSummaries();
+		this.notify(sync.docKey);
+	}
+
+	/** Whether a document this device holds is a task board or a conversation. */
+	kindOf(docKey: string): 'conversation' | 'board' | 'practice' {
+		if (this.#runtime?.engine?.practiceDoc === docKey) return 'practice';
+		return this.boards.some((b) => b.id === docKey) ? 'board' : 'conversation';
+	}
+
+	/** Resolves once the engine is connected to the relay (the new device's link claim). */
+	waitOnline(): Promise<void> {
+		const engine = this.runtime?.engine;
+		if (!engine) return Promise.reject(new Error('not connected'));
+		if (engine.status === 'online') return Promise.resolve();
+		return new Promise((resolve) => {
+			const onStatus = (status: string) => {
+				if (status !== 'online') return;
+				engine.off('status', onStatus);
+				resolve();
+			};
+			engine.on('status', onStatus);
+		});
+	}
+
+	openDevices(): DevicesHandle {
+		return new DevicesController(this);
+	}
+
+	openLink(): LinkHandle {
+		return new LinkController(this);
+	}
+
 	#refusedListeners = new Set<(invite: string, reason: string) => void>();
 
 	/** Lets the join page hear that the inviter declined. */
@@ -968,7 +1051,7 @@ export class RealTendApp implements TendApp {
 	async #publishAvailability(sync: DocSync): Promise<void> {
 		const runtime = this.#require();
 		const settings = this.availability;
-		const me = toHex(runtime.ctx.author.device.publicKey);
+		const me = this.personHex;
 		if (!settings || !runtime.engine || !sync.isAdmin(runtime.ctx.author.device.publicKey)) return;
 		const doc = sync.handle.doc() as A.Doc<ConversationDoc>;
 		if (!doc.members?.[me]) return;
@@ -1017,12 +1100,12 @@ export class RealTendApp implements TendApp {
 				const doc = handle.doc() as A.Doc<ConversationDoc>;
 				return typeof doc.title === 'string' ? doc : undefined;
 			},
-			myId: () => (this.#runtime ? toHex(this.#runtime.ctx.author.device.publicKey) : ''),
+			myId: () => (this.#runtime ? this.personHex : ''),
 			readContext: (id) => {
 				const authority = this.authority(id);
 				const runtime = this.#runtime;
 				if (!authority || !runtime) return undefined;
-				return readContextOf(authority, toHex(runtime.ctx.author.device.publicKey));
+				return readContextOf(authority, this.personHex);
 			}
 		});
 	}
@@ -1049,7 +1132,7 @@ export class RealTendApp implements TendApp {
 			this.#summaryTimer = undefined;
 			const runtime = this.#runtime;
 			if (!runtime) return;
-			const me = toHex(runtime.ctx.author.device.publicKey);
+			const me = this.personHex;
 			const conversations: ConversationSummary[] = [];
 			const boards: BoardSummary[] = [];
 			const links = new Map<string, TaskLink[]>();
@@ -1184,7 +1267,7 @@ export class RealTendApp implements TendApp {
 		const source = this.#sources.get(docKey);
 		const runtime = this.#runtime;
 		if (!source || !runtime) return undefined;
-		const me = toHex(runtime.ctx.author.device.publicKey);
+		const me = this.personHex;
 		const tabActors = [...this.#tabClaims]
 			.filter((key) => key.startsWith(`${docKey}:`))
 			.map((key) => key.slice(docKey.length + 1));

@@ -1,5 +1,6 @@
 import * as A from '@automerge/automerge';
 import { toHex } from '../protocol/bytes.js';
+import { peopleOfDevices } from '../model/deviceRecords.js';
 import type { ReadContext } from '../model/readConversation.js';
 import type { DocSource } from './TendApp.svelte.js';
 
@@ -29,23 +30,28 @@ export function authorityOf(
 	tabActors: Iterable<string>
 ): Authority {
 	const sync = source.sync;
+	// A member's other devices act as the member (docs/protocol.md, "People and devices").
+	const people = source.handle.isReady() ? peopleOfDevices(source.handle.doc()) : new Map<string, string>();
+	const asPerson = (device: string) => people.get(device) ?? device;
+	const withPeople = (devices: string[]) => new Set([...devices, ...devices.map(asPerson)]);
 	if (sync) {
 		return {
 			deviceOf: (actor) => {
 				const device = sync.deviceOfActor(actor);
-				return device ? toHex(device) : undefined;
+				return device ? asPerson(toHex(device)) : undefined;
 			},
-			admins: new Set(sync.head.admins.map(toHex)),
-			writers: new Set(sync.head.writers.map(toHex))
+			admins: withPeople(sync.head.admins.map(toHex)),
+			writers: withPeople(sync.head.writers.map(toHex))
 		};
 	}
 	const own = new Set(tabActors);
 	if (source.handle.isReady()) own.add(A.getActorId(source.handle.doc() as A.Doc<unknown>));
 	const actors = peeked?.actors ?? {};
 	return {
-		deviceOf: (actor) => (own.has(actor) ? myHex : actors[actor] ? toHex(actors[actor]) : undefined),
-		admins: new Set((peeked?.admins ?? []).map(toHex)),
-		writers: new Set((peeked?.writers ?? []).map(toHex))
+		deviceOf: (actor) =>
+			own.has(actor) ? myHex : actors[actor] ? asPerson(toHex(actors[actor])) : undefined,
+		admins: withPeople((peeked?.admins ?? []).map(toHex)),
+		writers: withPeople((peeked?.writers ?? []).map(toHex))
 	};
 }
 

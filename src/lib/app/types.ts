@@ -1,5 +1,6 @@
 import type { PracticeView } from '../model/practice.js';
 import type { Role } from '../practice/permissions.js';
+import type { DevicesHandle, LinkHandle } from './DevicesController.svelte.js';
 import type { AuditDetails } from '../audit/kinds.js';
 import type { BoardAction } from '../model/boardActions.js';
 
@@ -717,6 +718,12 @@ export interface TendApp {
 	saveQuickReplies(replies: QuickReply[]): Promise<void>;
 	/** The practice this device belongs to or may start (issue 7); absent in the fake app. */
 	readonly practice?: PracticeHandle;
+	/** Another of the person's devices removed this one (absent in the demo app). */
+	readonly deviceRemoved?: boolean;
+	/** The person's devices: list, add, revoke (absent in the demo app). */
+	openDevices?(): DevicesHandle;
+	/** A new device's side of being added from another of the person's devices. */
+	openLink?(): LinkHandle;
 }
 
 /** The practice directory as this device reads it, and this person's place in it. */

@@ -44,7 +44,15 @@ export const Tag = {
 	/** A period document's relay id: (conversation id, period number), rule 19. */
 	periodId: 'tend/period-id/v1',
 	/** A period document's local (Repo) id on one device: never the relay id (rule 16). */
-	periodLocalId: 'tend/period-local-id/v1'
+	periodLocalId: 'tend/period-local-id/v1',
+	/** A device certificate: a person's device vouches for a new device of theirs (rule 3). */
+	deviceCert: 'tend/device-cert/v1',
+	/** A person's device withdraws one of their devices. */
+	deviceRevoke: 'tend/device-revoke/v1',
+	/** What a linking device hands its person's new device (sealed to it) through its mailbox. */
+	deviceHandover: 'tend/device-handover/v1',
+	/** The hash naming a device certificate or revocation (the `keep` lists, document maps). */
+	deviceRecordHash: 'tend/device-record-hash/v1'
 } as const;
 export type Tag = (typeof Tag)[keyof typeof Tag];
 

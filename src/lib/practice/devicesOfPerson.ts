@@ -1,8 +1,11 @@
+import { devicesOfPerson as resolveDevices } from '../protocol/deviceCert.js';
+
 /**
- * The devices that act for a person. Today a person is one device: its signing key is the person
- * key. Device certificates (rule 3) will let a person add devices; then this resolves the
- * certified devices, and every caller (admission, role change, rotation) follows without change.
+ * The devices that act for a person: the person key (their first device) and every device their
+ * certificates in `records` make theirs, minus revoked ones (src/lib/protocol/deviceCert.ts; the
+ * records a document publishes are `deviceRecordsOf(doc).get(person)`). With no records, the
+ * person is their one device.
  */
-export function devicesOfPerson(person: Uint8Array): Uint8Array[] {
-	return [person];
+export function devicesOfPerson(person: Uint8Array, records: Uint8Array[] = []): Uint8Array[] {
+	return resolveDevices(person, records);
 }

@@ -17,6 +17,7 @@ import { createPractice } from '../sync/createPractice.js';
 import type { DocSync, DocSyncContext } from '../sync/DocSync.js';
 import type { JoinClaim, StoredInvite, SyncEngine } from '../sync/SyncEngine.js';
 import type { ConversationKind } from '../model/conversation.js';
+import { deviceRecordsOf } from '../model/deviceRecords.js';
 import { devicesOfPerson } from './devicesOfPerson.js';
 import {
 	accessTo,
@@ -216,7 +217,11 @@ export async function changeRole(
 	if (!from) throw new Error('no such member');
 	const outcome: RoleChangeOutcome = { changed: [], skipped: [], unsealed: [] };
 	if (from === to) return outcome;
-	const devices = devicesOfPerson(fromHex(person));
+	// The person's device records, as published in the directory and the documents they're in.
+	const records = [directory, ...view.documents.map((d) => deps.sync(d.docKey))].flatMap(
+		(sync) => (sync ? (deviceRecordsOf(sync.handle.doc()).get(person) ?? []) : [])
+	);
+	const devices = devicesOfPerson(fromHex(person), records);
 
 	const targets: { sync: DocSync | undefined; docKey: string; area: Area }[] = [
 		...view.documents.map((d) => ({ sync: deps.sync(d.docKey), docKey: d.docKey, area: d.area })),

@@ -13,3 +13,5 @@ export * from './auth.js';
 export * from './invite.js';
 export * from './blob.js';
 export * from './period.js';
+export * from './deviceCert.js';
+export * from './deviceLink.js';

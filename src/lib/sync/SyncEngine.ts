@@ -31,7 +31,9 @@ import type { AuditRecorder } from '../audit/AuditRecorder.js';
 import { AuditSync } from './AuditSync.js';
 import { ConversationPeriods } from './ConversationPeriods.js';
 import { DocSync, type DocProblem, type DocSyncContext } from './DocSync.js';
+import { DeviceLinks } from './DeviceLinks.js';
 import {
+	createAddDeviceRecord,
 	createAddMemberRecord,
 	createAddWriterRecord,
 	createEnvelope,
@@ -98,6 +100,8 @@ export interface SyncEngineEvents {
 	presence: (doc: string) => void;
 	/** The conversation gained a period this device now holds, or one was loaded (rule 19). */
 	periods: (doc: string) => void;
+	/** A document this (newly linked) device was given because its person belongs to it. */
+	'linked-doc': (sync: DocSync, kind: 'conversation' | 'board' | 'practice') => void;
 }
 
 export interface SyncEngineParams extends DocSyncContext {
@@ -146,6 +150,9 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
 	readonly connection: RelayConnection;
 	/** Audit trails through the relay; present when the engine was given a recorder. */
 	readonly audit: AuditSync | undefined;
+	/** The person's devices: linking, and acting on device certificates (DeviceLinks). */
+	readonly links: DeviceLinks;
+	#reconcileTimers = new Map<string, ReturnType<typeof setTimeout>>();
 	#ctx: DocSyncContext;
 	#box: BoxKeyPair;
 	#docs = new Map<string, DocSync>();
@@ -207,6 +214,16 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
 					box: params.box
 				})
 			: undefined;
+		this.links = new DeviceLinks({
+			connection: this.connection,
+			store: params.store,
+			device: params.author.device,
+			box: params.box,
+			docs: () => this.docs(),
+			addDevice: (sync, device, boxPk, rights) => this.addDevice(sync, device, boxPk, rights),
+			removeDevices: (sync, remove) => this.removeDevices(sync, remove),
+			rememberBoxKey: (device, boxPk) => this.rememberBoxKey(device, boxPk)
+		});
 		this.connection.on('ready', () => void this.#onReady());
 		this.connection.on('push', (frame) => void this.#onPush(frame));
 	}
@@ -223,6 +240,8 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
 		clearInterval(this.#joinTimer);
 		this.audit?.stop();
 		clearInterval(this.#ticker);
+		for (const timer of this.#reconcileTimers.values()) clearTimeout(timer);
+		this.#reconcileTimers.clear();
 		this.connection.stop();
 	}
 
@@ -287,6 +306,7 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
 		sync.on('need-chain', () => void this.#refreshChain(sync));
 		const onChange = () => {
 			changed();
+			this.#scheduleReconcile(sync);
 			// A change can come from another tab of this device (over the BroadcastChannel):
 			// the leader seals it. Remote changes make this a cheap no-op.
 			this.schedulePush(sync);
@@ -323,8 +343,26 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
 		await Promise.all([...this.#docs.values()].map((sync) => this.#connectDoc(sync)));
 		await this.audit?.onReady();
 		await this.#fetchClaims();
+		await this.links.onReady();
 		await this.#fetchMail();
 		await this.checkJoins();
+		for (const sync of this.#docs.values()) this.#scheduleReconcile(sync);
+	}
+
+	/**
+	 * Acts on the device records of a document soon after it changed (DeviceLinks.reconcile):
+	 * a burst of remote changes runs one pass.
+	 */
+	#scheduleReconcile(sync: DocSync): void {
+		if (this.#reconcileTimers.has(sync.docKey)) return;
+		const timer = setTimeout(() => {
+			this.#reconcileTimers.delete(sync.docKey);
+			if (this.status !== 'online') return;
+			this.links.reconcile(sync).catch(() => {
+				// The relay refused or the connection dropped: the next change or connect retries.
+			});
+		}, 200);
+		this.#reconcileTimers.set(sync.docKey, timer);
 	}
 
 	#joinTimer: ReturnType<typeof setInterval> | undefined;
@@ -559,6 +597,7 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
 			if (periods && (await periods.learn(frame.n))) this.emit('periods', conv.docKey);
 		} else if (frame.t === 'claim') {
 			await this.#acceptClaims(frame.claim);
+			await this.links.acceptClaims(frame.claim);
 		} else if (frame.t === 'mail') {
 			await this.#acceptMail(frame.items);
 		} else if (frame.t === 'presence') {
@@ -880,6 +919,33 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
 		}
 	}
 
+	/**
+	 * Adds a person's certified device to a document with the rights the person has (rule 3):
+	 * an epoch record listing it (and as an administrator where the person is one), then the
+	 * secret sealed to it in a signed envelope, and a place in the audit trail. Used by
+	 * DeviceLinks, which checked the certificate chain.
+	 */
+	async addDevice(
+		sync: DocSync,
+		device: Uint8Array,
+		boxPk: Uint8Array,
+		rights: { admin: boolean }
+	): Promise<void> {
+		const me = this.#ctx.author.device;
+		await this.changeWriters(sync, (head) => {
+			const complete =
+				isListed(head.writers, device) && (!rights.admin || isListed(head.admins, device));
+			return complete ? undefined : createAddDeviceRecord(me, head, device, rights);
+		});
+		const secret = sync.secretOf(sync.head.gen);
+		if (!secret) throw new Error('no secret for the current key generation');
+		await this.rememberBoxKey(device, boxPk);
+		const envelope = createEnvelope(me, sync.head, secret, { device, boxPk });
+		await this.connection.request('mail.send', { to: device, envelope });
+		await this.audit?.admit(sync.docKey, { device, boxPk }).catch(() => {});
+		this.emit('doc-changed', sync.docKey);
+	}
+
 	// ----- Removing devices: key rotation (rule 2) ------------------------------------------
 
 	/**
@@ -1087,7 +1153,7 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
 		const done: number[] = [];
 		for (const item of items) {
 			try {
-				if (await this.audit?.acceptEnvelope(item.b)) {
+				if ((await this.audit?.acceptEnvelope(item.b)) || (await this.links.acceptMail(item.b))) {
 					done.push(item.seq);
 					continue;
 				}
@@ -1160,14 +1226,17 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
 			await this.#acceptRotation(held, body, signer);
 			return undefined;
 		}
+		const docKey = toBase64Url(body.doc);
 		const join = joins.find(
 			(j) => equalBytes(j.info.doc, body.doc) || isListed(j.info.docs ?? [], body.doc)
 		);
 		const practice = this.practiceDoc ? this.#docs.get(this.practiceDoc) : undefined;
 		const fromInviter = join !== undefined && equalBytes(join.info.inviter, signer);
 		const fromPracticeAdmin = practice !== undefined && isListed(practice.head.admins, signer);
-		if (!fromInviter && !fromPracticeAdmin) return undefined;
-		const docKey = toBase64Url(body.doc);
+		// Linked: a document the person's other device said this device would be given, from any
+		// device that administers it (checked against the chain below).
+		const linkedKind = await this.links.expects(docKey);
+		if (!fromInviter && !fromPracticeAdmin && !linkedKind) return undefined;
 		if (this.#docs.has(docKey)) return undefined;
 
 		const secret = openFromSealedBox(this.#box, body.sealed);
@@ -1209,10 +1278,15 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
 			registered: true
 		});
 		this.add(sync);
+		if (linkedKind) await this.links.forgetExpect(docKey);
 		// A practice invite's other documents arrive first; the main one ends the wait.
 		if (fromInviter && join && equalBytes(join.info.doc, body.doc)) {
 			await this.forgetJoin(join.invite);
 			return { sync, join };
+		}
+		if (linkedKind) {
+			this.emit('linked-doc', sync, linkedKind);
+			return undefined;
 		}
 		this.emit('granted', sync);
 		return undefined;

@@ -87,6 +87,7 @@ export function createAddMemberRecord(
 }
 
 /**
+/**
  * The next epoch record with new writer and administrator lists and the same secret (rule 7):
  * for a role change that alters who may write but not who may read. Anyone who loses read
  * access needs {@link createRotationRecord} instead, since they still hold this secret.
@@ -122,6 +123,24 @@ export function createWritersRecord(
 		Tag.epoch,
 		admin
 	);
+}
+
+/**
+ * The next epoch record, adding a person's new device with the rights the person already has
+ * (rule 3): a writer, and an administrator too where the person administers the document.
+ * Like any addition it keeps the secret and the access key (rule 2).
+ */
+export function createAddDeviceRecord(
+	admin: SignKeyPair,
+	head: EpochState,
+	device: Uint8Array,
+	rights: { admin: boolean }
+): Uint8Array {
+	const listed = (keys: Uint8Array[]) => keys.some((k) => equalBytes(k, device));
+	return createWritersRecord(admin, head, {
+		admins: rights.admin && !listed(head.admins) ? [...head.admins, device] : head.admins,
+		writers: listed(head.writers) ? head.writers : [...head.writers, device]
+	});
 }
 
 export interface Rotation {
