@@ -1,5 +1,16 @@
 import { expect, test, type Page } from '@playwright/test';
-import { onboard, openPerson, removeDir, setUpVault, startStack, type Stack } from './stack.js';
+import {
+	dumpIndexedDb,
+	filesUnder,
+	findInFiles,
+	onboard,
+	openPerson,
+	removeDir,
+	setUpVault,
+	startStack,
+	writeControlMarker,
+	type Stack
+} from './stack.js';
 
 /**
  * A clinician adds a second device (SECURITY-RULES.md, rules 1, 2, 3 and 12): the link shown on
@@ -9,6 +20,10 @@ import { onboard, openPerson, removeDir, setUpVault, startStack, type Stack } fr
  * written afterwards never reaches it.
  */
 let stack: Stack;
+
+/** A label distinctive enough to search for on disk. */
+const LABEL = 'Kitchen tablet Q7';
+const CLINICIAN = 'Dr. Ada Okonkwo';
 
 test.beforeEach(async () => {
 	stack = await startStack();
@@ -36,7 +51,7 @@ test('a clinician links a tablet with the short code; it writes as the clinician
 	const tablet = await openPerson();
 	try {
 		const d = desk.page;
-		await onboard(d, stack.appUrl, 'Dr. Ada Okonkwo');
+		await onboard(d, stack.appUrl, CLINICIAN);
 		await d.getByTestId('new-conversation').first().click();
 		await d.getByTestId('title-input').fill('Check-ins');
 		await d.getByTestId('create-conversation').click();
@@ -67,14 +82,14 @@ test('a clinician links a tablet with the short code; it writes as the clinician
 		await setUpVault(tb);
 		// The secret left the address bar at once (rule 1).
 		expect(tb.url()).not.toContain('#');
-		await tb.getByTestId('link-label').fill('Tablet');
+		await tb.getByTestId('link-label').fill(LABEL);
 		await tb.getByTestId('link-submit').click();
 		const tabletCode = (await tb.getByTestId('safety-code').textContent())?.trim();
 		expect(tabletCode).toMatch(/^\d{3} \d{3}$/);
 
 		// Both screens show the same code; the person confirms on the desk.
 		const request = d.getByTestId('device-request');
-		await expect(request).toContainText('Tablet');
+		await expect(request).toContainText(LABEL);
 		await expect(request.getByTestId('safety-code')).toHaveText(tabletCode!);
 		await request.getByTestId('confirm-device').click();
 		await expect(d.getByTestId('device-added')).toBeVisible({ timeout: 30_000 });
@@ -89,7 +104,7 @@ test('a clinician links a tablet with the short code; it writes as the clinician
 
 		// The client sees it from the clinician, with no "wrong author" mark (rule 12).
 		const fromTablet = c.getByTestId('message').filter({ hasText: 'Written on the tablet' });
-		await expect(fromTablet).toContainText('Dr. Ada Okonkwo', { timeout: 30_000 });
+		await expect(fromTablet).toContainText(CLINICIAN, { timeout: 30_000 });
 		await expect(fromTablet.getByTestId('author-mismatch')).toHaveCount(0);
 		// On the desk it is the clinician's own message.
 		await openConversation(d);
@@ -98,7 +113,7 @@ test('a clinician links a tablet with the short code; it writes as the clinician
 
 		// The desk removes the tablet: a second press confirms.
 		await d.getByTestId('settings-link').click();
-		const row = d.getByTestId('device-row').filter({ hasText: 'Tablet' });
+		const row = d.getByTestId('device-row').filter({ hasText: LABEL });
 		await row.getByTestId('revoke-device').click();
 		await row.getByTestId('revoke-yes').click();
 		await expect(d.getByTestId('device-row')).toHaveCount(1, { timeout: 30_000 });
@@ -115,9 +130,34 @@ test('a clinician links a tablet with the short code; it writes as the clinician
 		await expect(tb.getByTestId('message-text')).toContainText(['Written on the tablet']);
 		await tb.waitForTimeout(2000);
 		await expect(tb.getByTestId('message-text')).not.toContainText(['After the tablet was removed']);
+
+		// The label and the name were never in the clear: not at the relay (whose scan finds the
+		// stored conversation id), not in either device's IndexedDB or profile files.
+		const secrets = [LABEL, CLINICIAN];
+		const docId = Buffer.from(new URL(tb.url()).pathname.split('/').pop()!, 'base64url');
+		const relayControl = String.fromCharCode(...docId);
+		const relayHits = findInFiles(filesUnder(stack.relay.dataDir), [relayControl, ...secrets]);
+		expect(relayHits.has(relayControl), 'the relay scan finds the stored document id').toBe(true);
+		relayHits.delete(relayControl);
+		expect(Object.fromEntries(relayHits)).toEqual({});
+		const marker = `positive-control-${Date.now()}-Ω`;
+		for (const person of [desk, tablet]) {
+			const dump = await dumpIndexedDb(person.page);
+			expect(dump.length).toBeGreaterThan(1000);
+			expect(secrets.filter((s) => dump.includes(s))).toEqual([]);
+			await writeControlMarker(person.page, marker);
+			expect(await dumpIndexedDb(person.page)).toContain(marker);
+		}
+		for (const person of [desk, tablet]) {
+			await person.context.close();
+			const hits = findInFiles(filesUnder(person.dir), [marker, ...secrets]);
+			expect(hits.has(marker), 'the profile scan finds the positive control').toBe(true);
+			hits.delete(marker);
+			expect(Object.fromEntries(hits)).toEqual({});
+		}
 	} finally {
 		for (const person of [desk, client, tablet]) {
-			await person.context.close();
+			await person.context.close().catch(() => {});
 			removeDir(person.dir);
 		}
 	}

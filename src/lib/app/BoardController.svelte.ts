@@ -1,3 +1,4 @@
+import { peopleOfDevices } from '../model/deviceRecords.js';
 import type * as A from '@automerge/automerge';
 import { sealFile } from '../crypto/fileCrypto.js';
 import { FileError } from '../files/FileTransfers.js';
@@ -107,7 +108,7 @@ export class BoardController implements BoardHandle {
 		}
 		const sync = source.sync;
 		const engine = runtime.engine;
-		const me = toHex(runtime.ctx.author.device.publicKey);
+		const me = this.#app.personHex;
 		const claims = engine?.claimsFor(this.#docKey) ?? [];
 		const claimed = new Set(claims.map((claim) => claim.inviteId));
 		const problems: string[] = [];
@@ -139,7 +140,7 @@ export class BoardController implements BoardHandle {
 	async act(action: BoardAction): Promise<void> {
 		const runtime = this.#app.runtime;
 		if (!runtime || this.#app.readOnly) throw new Error('This tab is read-only.');
-		const me = toHex(runtime.ctx.author.device.publicKey);
+		const me = this.#app.personHex;
 		// Positions are computed from the document as it is now (a plain snapshot, fast to scan
 		// on a large board). Should a remote change land before the write, the key is still a
 		// valid one, computed from a moment earlier.
@@ -224,10 +225,11 @@ export class BoardController implements BoardHandle {
 		if (!source || !runtime) return [];
 		const doc = source.handle.doc() as A.Doc<BoardDoc>;
 		const members = doc.members ?? {};
+		const people = peopleOfDevices(doc);
 		return cardHistory(doc, cardId).map((step) => {
 			// A tab that isn't the leader has no sync state, so it can't name the writer.
 			const device = source.sync?.deviceOfActor(step.actor);
-			const hex = device ? toHex(device) : undefined;
+			const hex = device ? (people.get(toHex(device)) ?? toHex(device)) : undefined;
 			return {
 				who: (hex && members[hex]?.name) || t('problem.someone'),
 				at: step.at,

@@ -96,7 +96,12 @@ export interface DeviceLinksHost {
 	device: SignKeyPair;
 	box: BoxKeyPair;
 	docs(): DocSync[];
-	addDevice(sync: DocSync, device: Uint8Array, boxPk: Uint8Array, rights: { admin: boolean }): Promise<void>;
+	addDevice(
+		sync: DocSync,
+		device: Uint8Array,
+		boxPk: Uint8Array,
+		rights: { admin: boolean; reader?: boolean }
+	): Promise<void>;
 	removeDevices(sync: DocSync, remove: Uint8Array[]): Promise<unknown>;
 	rememberBoxKey(device: Uint8Array, boxPk: Uint8Array): Promise<void>;
 }
@@ -420,10 +425,14 @@ export class DeviceLinks extends EventEmitter<DeviceLinksEvents> {
 		if (!isListed(sync.head.admins, me) || !sync.holdsHeadSecret) return;
 		if (this.#host.connection.status !== 'online') return;
 
-		const records = deviceRecordsOf(sync.handle.doc());
-		for (const [person, list] of records) {
+		// A member's records from every document this device holds: a reader of this one
+		// (announcements) can't publish here, but publishes where they write.
+		const members = Object.keys((sync.handle.doc() as { members?: object } | undefined)?.members ?? {});
+		const everywhere = this.#host.docs().map((d) => deviceRecordsOf(d.handle.doc()));
+		for (const person of members) {
 			if (!/^[0-9a-f]{64}$/.test(person)) continue;
-			await this.#administer(sync, fromHex(person), list);
+			const list = everywhere.flatMap((m) => m.get(person) ?? []);
+			if (list.length > 0) await this.#administer(sync, fromHex(person), list);
 		}
 	}
 
@@ -432,17 +441,23 @@ export class DeviceLinks extends EventEmitter<DeviceLinksEvents> {
 		const me = this.#host.device.publicKey;
 		const state = resolvePerson(person, records);
 		const head = () => sync.head;
-		const listed = (k: Uint8Array) => isListed(head().writers, k) || isListed(head().admins, k);
+		const listed = (k: Uint8Array) =>
+			isListed(head().writers, k) || isListed(head().admins, k) || isListed(head().readers, k);
 		// Only a person who still has a listed device gets new ones: a removed member's new
 		// tablet gets nothing.
 		if (!state.devices.some((d) => listed(d.device))) return;
 		const admin = state.devices.some((d) => isListed(head().admins, d.device));
+		const writes = admin || state.devices.some((d) => isListed(head().writers, d.device));
 
 		for (const device of state.devices) {
 			if (!device.boxPk) continue;
 			await this.#host.rememberBoxKey(device.device, device.boxPk);
-			const missing = !isListed(head().writers, device.device) || (admin && !isListed(head().admins, device.device));
-			if (missing) await this.#host.addDevice(sync, device.device, device.boxPk, { admin });
+			const missing = writes
+				? !isListed(head().writers, device.device) || (admin && !isListed(head().admins, device.device))
+				: !listed(device.device);
+			if (missing) {
+				await this.#host.addDevice(sync, device.device, device.boxPk, { admin, reader: !writes });
+			}
 		}
 		const gone = state.revoked.map((r) => r.device).filter((d) => listed(d) && !equalBytes(d, me));
 		if (gone.length > 0) await this.#host.removeDevices(sync, gone);

@@ -929,10 +929,14 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
 		sync: DocSync,
 		device: Uint8Array,
 		boxPk: Uint8Array,
-		rights: { admin: boolean }
+		rights: { admin: boolean; reader?: boolean }
 	): Promise<void> {
 		const me = this.#ctx.author.device;
 		await this.changeWriters(sync, (head) => {
+			if (rights.reader) {
+				const listed = isListed(head.readers, device) || isListed(head.writers, device);
+				return listed ? undefined : createAddMemberRecord(me, head, device, 'reader');
+			}
 			const complete =
 				isListed(head.writers, device) && (!rights.admin || isListed(head.admins, device));
 			return complete ? undefined : createAddDeviceRecord(me, head, device, rights);
