@@ -95,7 +95,8 @@ function keepJpegSegment(marker: number, bytes: Uint8Array, payloadAt: number): 
 /**
  * A kept application segment must have its format's own length, so a damaged length can't
  * stretch it over a metadata block that follows: JFIF is 14 bytes plus its thumbnail, Adobe's
- * is 12, and an ICC profile's first part starts with the profile header (`acsp` at byte 36).
+ * is 12, and an ICC profile's first part starts with the profile header (`acsp` at byte 36)
+ * whose size field a profile in one part must match.
  */
 function checkKeptApplicationSegment(marker: number, payload: Uint8Array): void {
 	const n = payload.length;
@@ -107,7 +108,13 @@ function checkKeptApplicationSegment(marker: number, payload: Uint8Array): void 
 		const part = payload[12];
 		const parts = payload[13];
 		need(n > 14 && part >= 1 && part <= parts);
-		if (part === 1) need(n >= 14 + 40 && startsWith(payload, 14 + 36, 'acsp'));
+		if (part === 1) {
+			need(n >= 14 + 40 && startsWith(payload, 14 + 36, 'acsp'));
+			// The header's first four bytes are the whole profile's size: a profile in one part
+			// is exactly that long, and a first part of several is no longer.
+			const size = ((payload[14] << 24) | (payload[15] << 16) | (payload[16] << 8) | payload[17]) >>> 0;
+			need(parts === 1 ? n - 14 === size : n - 14 <= size);
+		}
 	}
 }
 

@@ -77,7 +77,7 @@ function jpeg(meta: Uint8Array[], trailer: Uint8Array = new Uint8Array()): Uint8
 }
 
 /** A colour profile's first bytes: its header says `acsp` at byte 36. */
-const ICC_PROFILE = bytes(new Uint8Array(36).fill(9), 'acsp', new Uint8Array(24).fill(7));
+const ICC_PROFILE = bytes([0, 0, 0, 64], new Uint8Array(32).fill(9), 'acsp', new Uint8Array(24).fill(7));
 
 /** What a stripped file must still hold, byte for byte and in order. */
 const IMAGE_DATA = bytes(DQT, SOF0, DHT, SOS, SCAN, [0xff, 0xd9]);
