@@ -68,6 +68,11 @@ import type {
 
 const DEVICE_KEY = ['tend', 'device'];
 const SETTINGS_KEY = ['tend', 'settings'];
+/**
+ * The relay address the app's server last named in `/config.json` (admission token included),
+ * kept sealed so a reload while offline still connects to it once the network is back.
+ */
+const SERVED_RELAY_KEY = ['tend', 'served-relay'];
 const AVAILABILITY_KEY = ['tend', 'availability'];
 const QUICK_REPLIES_KEY = ['tend', 'quick-replies'];
 const LEADER_LOCK = 'tend-leader';
@@ -146,7 +151,8 @@ export interface Runtime {
 	files: FileTransfers;
 }
 
-async function defaultRelayUrl(): Promise<string> {
+/** The relay address the app's server names in `/config.json`; undefined when unreachable. */
+async function servedRelayUrl(): Promise<string | undefined> {
 	try {
 		const response = await fetch('/config.json', { cache: 'no-store' });
 		if (response.ok) {
@@ -154,8 +160,13 @@ async function defaultRelayUrl(): Promise<string> {
 			if (typeof config.relayUrl === 'string') return config.relayUrl;
 		}
 	} catch {
-		// Offline, or served without a config: fall through.
+		// Offline, or served without a config.
 	}
+	return undefined;
+}
+
+/** A relay beside the app on the default port: only when no address was ever known. */
+function fallbackRelayUrl(): string {
 	const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
 	return `${scheme}://${location.hostname}:8787`;
 }
@@ -323,7 +334,7 @@ export class RealTendApp implements TendApp {
 
 		const settings = await store.load(SETTINGS_KEY);
 		const saved = settings ? (decodeCbor(settings) as { relayUrl?: string }) : {};
-		this.relayUrl = saved.relayUrl ?? (await defaultRelayUrl());
+		this.relayUrl = saved.relayUrl ?? (await this.#servedOrKnownRelay(store));
 
 		const deviceBytes = await store.load(DEVICE_KEY);
 		if (!deviceBytes) {
@@ -721,6 +732,21 @@ export class RealTendApp implements TendApp {
 		await runtime.store.write([{ key: DEVICE_KEY, data: encodeCbor(runtime.device) }], []);
 		this.me = { name: runtime.device.name, deviceFingerprint: fingerprint(runtime.device.signPk) };
 		this.phase = 'ready';
+	}
+
+	/**
+	 * The address `/config.json` names, remembered (sealed) when it changes; when the server
+	 * can't be reached (a reload while offline), the one it named last time.
+	 */
+	async #servedOrKnownRelay(store: EncryptedStorageAdapter): Promise<string> {
+		const knownBytes = await store.load(SERVED_RELAY_KEY);
+		const known = knownBytes ? (decodeCbor(knownBytes) as unknown) : undefined;
+		const served = await servedRelayUrl();
+		if (served) {
+			if (served !== known) await store.write([{ key: SERVED_RELAY_KEY, data: encodeCbor(served) }], []);
+			return served;
+		}
+		return typeof known === 'string' ? known : fallbackRelayUrl();
 	}
 
 	async setRelayUrl(url: string): Promise<void> {

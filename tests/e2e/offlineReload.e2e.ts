@@ -1,0 +1,44 @@
+import { expect, test } from '@playwright/test';
+import { closePeople, createPerson, messageWith, sendMessage, startConversation, type Person } from './people.js';
+import { reloadAndUnlock, startStack, type Stack } from './stack.js';
+
+/**
+ * A therapist in a basement office: the tablet has no network, Tend is reloaded (or the tablet
+ * restarted it), a message is written, and it reaches the client once the network is back. The
+ * relay address comes from the app's server (`/config.json`, unreachable while offline), so the
+ * app has to remember the one it was last given.
+ */
+
+let stack: Stack;
+const people: (Person | undefined)[] = [];
+
+test.beforeEach(async () => {
+	stack = await startStack();
+});
+
+test.afterEach(async () => {
+	await closePeople(people.splice(0));
+	await stack.close();
+});
+
+test('a message written after a reload while offline is delivered when the network is back', async () => {
+	const therapist = await createPerson(stack, 'Dr. Rosalind Okafor');
+	const client = await createPerson(stack, 'Tobias Lindqvist');
+	people.push(therapist, client);
+	await startConversation(stack, therapist, [client], { title: 'Between sessions' });
+	const t = therapist.page;
+	await sendMessage(t, 'Before the network went away');
+	await expect(messageWith(client.page, 'Before the network went away')).toHaveCount(1, { timeout: 30_000 });
+
+	await therapist.context.setOffline(true);
+	await reloadAndUnlock(t);
+	await expect(t.getByTestId('connection-status')).not.toHaveAttribute('data-state', 'online');
+	const written = 'Written in the basement after a reload';
+	await sendMessage(t, written);
+	await expect(messageWith(t, written)).toHaveAttribute('data-state', 'saved');
+
+	await therapist.context.setOffline(false);
+	await expect(messageWith(client.page, written)).toHaveCount(1, { timeout: 60_000 });
+	await expect(messageWith(t, written)).toHaveAttribute('data-state', 'delivered', { timeout: 30_000 });
+	await expect(t.getByTestId('connection-status')).toHaveAttribute('data-state', 'online');
+});
