@@ -1,14 +1,11 @@
 import { expect, test } from '@playwright/test';
 import {
-	closePeople,
-	createPerson,
 	expectNoPlaintext,
 	messageWith,
+	perTestStack,
 	sendMessage,
-	startConversation,
-	type Person
+	startConversation
 } from './people.js';
-import { startStack, type Stack } from './stack.js';
 
 /**
  * Announcements (SECURITY-RULES.md, rule 7) with three people: the owner, a client let in as a
@@ -18,29 +15,17 @@ import { startStack, type Stack } from './stack.js';
  * reaction in the clear.
  */
 
-let stack: Stack;
-let people: (Person | undefined)[] = [];
-
-test.beforeEach(async () => {
-	stack = await startStack();
-});
-
-test.afterEach(async () => {
-	await closePeople(people);
-	people = [];
-	await stack.close();
-});
+const env = perTestStack();
 
 const TITLE = 'Harbour Street practice news';
 const FIRST = 'The waiting room reopens on Monday with the new lamps.';
 const SECOND = 'Reminder from Dr. Lee: bring your mood diary to group.';
 
 test('readers react and mark as read but cannot post; a colleague marked "may post" posts', async () => {
-	const owner = await createPerson(stack, 'Dr. Amara Quist');
-	const reader = await createPerson(stack, 'Tomasz Wielgosz');
-	const colleague = await createPerson(stack, 'Dr. Lee Okonkwo');
-	people = [owner, reader, colleague];
-	await startConversation(stack, owner, [reader, colleague], {
+	const owner = await env.person('Dr. Amara Quist');
+	const reader = await env.person('Tomasz Wielgosz');
+	const colleague = await env.person('Dr. Lee Okonkwo');
+	await startConversation(env.stack, owner, [reader, colleague], {
 		title: TITLE,
 		kind: 'announcements',
 		posters: [colleague.name]
@@ -82,5 +67,5 @@ test('readers react and mark as read but cannot post; a colleague marked "may po
 	await expect(items.first()).toContainText(TITLE);
 	await expect(items.first().getByTestId('unread-badge')).toHaveCount(0);
 
-	await expectNoPlaintext(stack, [owner, reader, colleague], [FIRST, SECOND, TITLE, reader.name, colleague.name], ['🙏']);
+	await expectNoPlaintext(env.stack, [owner, reader, colleague], [FIRST, SECOND, TITLE, reader.name, colleague.name], ['🙏']);
 });

@@ -1,14 +1,13 @@
 import { expect, test, type Page } from '@playwright/test';
 import {
-	closePeople,
-	createPerson,
 	expectNoPlaintext,
 	messageWith,
+	perTestStack,
 	sendMessage,
 	startConversation,
 	type Person
 } from './people.js';
-import { reloadAndUnlock, startStack, type Stack } from './stack.js';
+import { reloadAndUnlock } from './stack.js';
 
 /**
  * A group channel of three, through the real relay: the pre-send check, reactions, read
@@ -18,18 +17,7 @@ import { reloadAndUnlock, startStack, type Stack } from './stack.js';
  * in the clear at the relay or in any browser's storage.
  */
 
-let stack: Stack;
-let people: (Person | undefined)[] = [];
-
-test.beforeEach(async () => {
-	stack = await startStack();
-});
-
-test.afterEach(async () => {
-	await closePeople(people);
-	people = [];
-	await stack.close();
-});
+const env = perTestStack();
 
 const TITLE = 'Thursday consult group';
 const RENAMED = 'Thursday peer consultation';
@@ -87,12 +75,11 @@ async function openMenu(page: Page): Promise<void> {
 }
 
 test('a group channel: pre-send check, reactions, read receipts, pins, safe formatting, rename, mute, archive, leave, notification', async () => {
-	const therapist = await createPerson(stack, 'Dr. Ines Falkenrath');
-	const client = await createPerson(stack, 'Mirela Dobrescu');
-	const colleague = await createPerson(stack, 'Dr. Kofi Mensah-Blythe');
-	people = [therapist, client, colleague];
+	const therapist = await env.person('Dr. Ines Falkenrath');
+	const client = await env.person('Mirela Dobrescu');
+	const colleague = await env.person('Dr. Kofi Mensah-Blythe');
 	await stubNotifications(client);
-	await startConversation(stack, therapist, [client, colleague], { title: TITLE, kind: 'group' });
+	await startConversation(env.stack, therapist, [client, colleague], { title: TITLE, kind: 'group' });
 	const t = therapist.page;
 	const c = client.page;
 	const k = colleague.page;
@@ -240,7 +227,7 @@ test('a group channel: pre-send check, reactions, read receipts, pins, safe form
 	await expect(t.getByTestId('members-panel')).not.toContainText(colleague.name);
 
 	await expectNoPlaintext(
-		stack,
+		env.stack,
 		[therapist, client, colleague],
 		[FIRST, SECOND, RENAMED, TITLE, RESOURCE_TITLE, RESOURCE_URL, 'sertraline', 'onerror="window.__pwned=1"', LATER, client.name],
 		['👍']

@@ -1,6 +1,6 @@
 import { expect, test } from '@playwright/test';
-import { closePeople, createPerson, messageWith, sendMessage, startConversation, type Person } from './people.js';
-import { reloadAndUnlock, startStack, type Stack } from './stack.js';
+import { messageWith, perTestStack, sendMessage, startConversation } from './people.js';
+import { reloadAndUnlock } from './stack.js';
 
 /**
  * A therapist in a basement office: the tablet has no network, Tend is reloaded (or the tablet
@@ -9,23 +9,12 @@ import { reloadAndUnlock, startStack, type Stack } from './stack.js';
  * app has to remember the one it was last given.
  */
 
-let stack: Stack;
-const people: (Person | undefined)[] = [];
-
-test.beforeEach(async () => {
-	stack = await startStack();
-});
-
-test.afterEach(async () => {
-	await closePeople(people.splice(0));
-	await stack.close();
-});
+const env = perTestStack();
 
 test('a message written after a reload while offline is delivered when the network is back', async () => {
-	const therapist = await createPerson(stack, 'Dr. Rosalind Okafor');
-	const client = await createPerson(stack, 'Tobias Lindqvist');
-	people.push(therapist, client);
-	await startConversation(stack, therapist, [client], { title: 'Between sessions' });
+	const therapist = await env.person('Dr. Rosalind Okafor');
+	const client = await env.person('Tobias Lindqvist');
+	await startConversation(env.stack, therapist, [client], { title: 'Between sessions' });
 	const t = therapist.page;
 	await sendMessage(t, 'Before the network went away');
 	await expect(messageWith(client.page, 'Before the network went away')).toHaveCount(1, { timeout: 30_000 });

@@ -1,4 +1,4 @@
-import { expect, type BrowserContext, type Locator, type Page } from '@playwright/test';
+import { expect, test, type BrowserContext, type Locator, type Page } from '@playwright/test';
 import {
 	dumpIndexedDb,
 	filesUnder,
@@ -6,6 +6,7 @@ import {
 	onboard,
 	openPerson,
 	removeDir,
+	startStack,
 	unlock,
 	writeControlMarker,
 	type Stack
@@ -67,6 +68,34 @@ export async function startConversation(
 		// A used link is gone from the panel; the next guest gets a fresh one.
 		if ((await invite.getAttribute('aria-expanded')) === 'true') await invite.click();
 	}
+}
+
+/**
+ * A fresh relay and app server for each test of the file, and the people a test makes with
+ * `person()`, closed after it. Call once at the top of a spec file.
+ */
+export function perTestStack() {
+	let current: Stack | undefined;
+	const made: Person[] = [];
+	test.beforeEach(async () => {
+		current = await startStack();
+	});
+	test.afterEach(async () => {
+		await closePeople(made.splice(0));
+		await current?.close();
+		current = undefined;
+	});
+	return {
+		get stack(): Stack {
+			if (!current) throw new Error('the stack exists only while a test runs');
+			return current;
+		},
+		async person(name: string): Promise<Person> {
+			const person = await createPerson(this.stack, name);
+			made.push(person);
+			return person;
+		}
+	};
 }
 
 export async function closePeople(people: (Person | undefined)[]): Promise<void> {
