@@ -190,6 +190,7 @@ export class AuditRecorder extends EventEmitter<AuditRecorderEvents> {
 	detach(): void {
 		this.#env = undefined;
 		this.#trails.clear();
+		this.#written.clear();
 		for (const timer of this.#countersignTimer.values()) clearTimeout(timer);
 		this.#countersignTimer.clear();
 	}
@@ -268,9 +269,17 @@ export class AuditRecorder extends EventEmitter<AuditRecorderEvents> {
 	async written(trail: string): Promise<number> {
 		const env = this.#env;
 		if (!env) return 0;
+		// Asked for every presence frame: read from storage once, then kept by `#writeTo`.
+		const known = this.#written.get(trail);
+		if (known !== undefined) return known;
 		const stored = await env.store.load([...PREFIX, 'pos', trail]);
-		return stored ? (decodeCbor(stored) as ChainPosition).n : 0;
+		const n = stored ? (decodeCbor(stored) as ChainPosition).n : 0;
+		if (this.#env === env && !this.#written.has(trail)) this.#written.set(trail, n);
+		return this.#written.get(trail) ?? n;
 	}
+
+	/** Records written per trail, as far as {@link written} has read or `#writeTo` has written. */
+	#written = new Map<string, number>();
 
 	// ----- Writing --------------------------------------------------------------------------
 
@@ -314,6 +323,7 @@ export class AuditRecorder extends EventEmitter<AuditRecorderEvents> {
 		const owner = this.owns(trail);
 		if (owner) puts.push({ key: this.#recordKey(trail, bytes), data: bytes });
 		await env.store.write(puts, []);
+		this.#written.set(trail, position.n);
 		this.#outboxCount.set(trail, this.outboxSize(trail) + 1);
 		this.emit('outbox', trail);
 		if (owner) this.emit('records', trail);
