@@ -39,7 +39,8 @@ import { readContextOf, type Authority } from './authority.js';
 import { t, tp } from '../ui/strings.js';
 import { onLocaleChange } from '../ui/locale.svelte.js';
 import { DocSync } from '../sync/DocSync.js';
-import type { RealTendApp } from './TendApp.svelte.js';
+import { viewDoc, type DocSource, type RealTendApp } from './TendApp.svelte.js';
+import type { MessageHost } from '../model/conversation.js';
 import { attachmentView, safeBlobType } from './attachmentViews.js';
 import {
 	MAX_ATTACHMENT_BYTES,
@@ -107,6 +108,8 @@ export class ConversationController implements ConversationHandle {
 		const listener = () => this.#schedule();
 		source.handle.on('change', listener);
 		this.#unsubscribe.push(() => source.handle.off('change', listener));
+		// The newest period (and the one before when it is short); older ones on demand.
+		await source.periods?.openRecent().catch(() => {});
 		const files = this.#app.files;
 		if (files) {
 			await files.load(this.#docKey);
@@ -247,15 +250,18 @@ export class ConversationController implements ConversationHandle {
 		const source = this.#app.source(this.#docKey);
 		const runtime = this.#app.runtime;
 		if (!source || !runtime || !source.handle.isReady()) return;
-		const doc = source.handle.doc() as A.Doc<ConversationDoc>;
-		if (typeof doc.title !== 'string') {
+		const doc = viewDoc(source);
+		if (!doc || typeof doc.title !== 'string') {
 			this.view = undefined;
 			return;
 		}
 		const sync = source.sync;
 		const engine = runtime.engine;
 		const myHex = this.#app.personHex;
-		const pending = sync?.pendingRanges() ?? this.#tabPending;
+		const periodSyncs = source.periods?.held().map((n) => source.periods!.get(n)!) ?? [];
+		const pending = sync
+			? [sync, ...periodSyncs].flatMap((s) => s.pendingRanges())
+			: this.#tabPending;
 		const authority = this.#app.authority(this.#docKey);
 		if (!authority) return;
 		const sibling = this.#sibling();
@@ -337,7 +343,8 @@ export class ConversationController implements ConversationHandle {
 		}
 		const prefs = this.#app.prefsOf(this.#docKey);
 
-		const availability = this.#availability(doc, myHex, authority);
+		// Office hours live in the conversation document itself (not a merged view).
+		const availability = this.#availability(source.handle.doc() as A.Doc<ConversationDoc>, myHex, authority);
 		if (availability.forged) problems.push(t('problem.availabilityForged'));
 
 		const peers = engine?.presenceOf(this.#docKey) ?? [];
@@ -388,7 +395,12 @@ export class ConversationController implements ConversationHandle {
 			unread: record.unread,
 			muted: prefs.muted === true,
 			archived: prefs.archived === true,
-			typing
+			typing,
+			earlier: this.#loadingEarlier
+				? 'loading'
+				: (source.periods?.oldestHeld ?? 0) > 0
+					? 'more'
+					: 'none'
 		};
 	}
 
@@ -485,7 +497,11 @@ export class ConversationController implements ConversationHandle {
 	 * pushed), elsewhere through this tab's Repo, which the leader pushes. `saving` names a
 	 * message shown as "saving" until the change is on disk.
 	 */
-	async #write(fn: (doc: ConversationDoc) => void, saving?: string): Promise<void> {
+	async #write(
+		fn: (doc: ConversationDoc) => void,
+		saving?: string,
+		where: Where = 'conversation'
+	): Promise<void> {
 		const source = this.#app.source(this.#docKey);
 		const runtime = this.#app.runtime;
 		if (!source || !runtime || this.#app.readOnly) {
@@ -494,12 +510,14 @@ export class ConversationController implements ConversationHandle {
 		if (saving) this.#saving.add(saving);
 		try {
 			if (!source.sync) {
-				const write = this.#app.writeInTab<ConversationDoc>(this.#docKey, fn);
+				const target = tabTarget(source, where);
+				const write = this.#app.writeInTab<ConversationDoc>(this.#docKey, fn, target);
 				this.#recompute();
 				await write;
 				return;
 			}
-			const { sync, engine } = this.#writable();
+			const { engine } = this.#writable();
+			const sync = await syncTarget(source, where);
 			await sync.change<ConversationDoc>(fn);
 			this.#recompute();
 			await runtime.repo.flush([sync.localId]);
@@ -561,20 +579,23 @@ export class ConversationController implements ConversationHandle {
 		const mentions = this.#mentions(text);
 		await this.#write(
 			(doc) => appendMessage(doc, { id, author, sentAt: Date.now(), text, thread: root, mentions }),
-			id
+			id,
+			'new-message'
 		);
 	}
 
 	async edit(messageId: string, text: string): Promise<void> {
 		if (!this.#message(messageId).canEdit) throw new Error('Only the author edits a message.');
 		const mentions = this.#mentions(text);
-		await this.#write((doc) => editMessage(doc, messageId, { text, at: Date.now(), mentions }));
+		await this.#write((doc) => editMessage(doc, messageId, { text, at: Date.now(), mentions }), undefined, {
+			message: messageId
+		});
 	}
 
 	async remove(messageId: string): Promise<void> {
 		const message = this.#message(messageId);
 		if (!message.canDelete) throw new Error('This message cannot be deleted here.');
-		await this.#write((doc) => deleteMessage(doc, messageId, Date.now()));
+		await this.#write((doc) => deleteMessage(doc, messageId, Date.now()), undefined, { message: messageId });
 		this.#app.audit.record(AuditKind.messageDeleted, {
 			doc: this.#docKey,
 			message: messageId,
@@ -589,7 +610,7 @@ export class ConversationController implements ConversationHandle {
 		const on = !message.reactions.some((r) => r.emoji === emoji && r.mine);
 		const sibling = this.#siblingKey();
 		if (sibling) await this.#writeSibling(sibling, (doc) => setReaction(doc, messageId, emoji, on));
-		else await this.#write((doc) => setReaction(doc, messageId, emoji, on));
+		else await this.#write((doc) => setReaction(doc, messageId, emoji, on), undefined, { message: messageId });
 	}
 
 	async setPinned(messageId: string, pinned: boolean): Promise<void> {
@@ -614,6 +635,21 @@ export class ConversationController implements ConversationHandle {
 	}
 
 	#marking = false;
+	#loadingEarlier = false;
+
+	/** Loads the period before the oldest one shown (the reader scrolled up to it). */
+	async loadEarlier(): Promise<void> {
+		const periods = this.#app.source(this.#docKey)?.periods;
+		if (!periods || this.#loadingEarlier || periods.oldestHeld === 0) return;
+		this.#loadingEarlier = true;
+		this.#recompute();
+		try {
+			await periods.loadEarlier();
+		} finally {
+			this.#loadingEarlier = false;
+			this.#recompute();
+		}
+	}
 
 	async markRead(): Promise<void> {
 		const record = this.#record;
@@ -662,7 +698,8 @@ export class ConversationController implements ConversationHandle {
 		if (files.some((file) => file.bytes.length > MAX_ATTACHMENT_BYTES)) {
 			throw new Error('file-too-large');
 		}
-		const { sync, engine, runtime } = this.#writable();
+		const { engine, runtime } = this.#writable();
+		const sync = await syncTarget(this.#app.source(this.#docKey)!, 'new-message');
 		const transfers = this.#app.files;
 		if (!transfers?.connected) throw new Error('Files can be sent from the tab that is connected.');
 
@@ -711,7 +748,7 @@ export class ConversationController implements ConversationHandle {
 		const source = this.#app.source(this.#docKey);
 		const files = this.#app.files;
 		if (!source || !files || !source.handle.isReady()) throw new Error('offline');
-		const doc = source.handle.doc() as A.Doc<ConversationDoc>;
+		const doc = viewDoc(source)!;
 		const found = readMessages(doc)
 			.flatMap((message) => message.attachments)
 			.find((a) => toHex(a.blob) === attachmentId);
@@ -843,7 +880,9 @@ export class ConversationController implements ConversationHandle {
 		const source = this.#app.source(this.#docKey);
 		const runtime = this.#app.runtime;
 		if (!source?.handle.isReady() || !runtime) throw new Error('The conversation is not open yet.');
-		const doc = source.handle.doc() as A.Doc<ConversationDoc>;
+		// The record covers the whole conversation: every period, not just the ones on screen.
+		if (source.periods) while (await source.periods.loadEarlier());
+		const doc = viewDoc(source)!;
 		const members = doc.members ?? {};
 		const at = Date.now();
 		const archive: ArchiveContent = {
@@ -897,4 +936,32 @@ function conversationKind(kind: unknown): ConversationKind {
 
 function inviteLink(invite: Uint8Array, secret: Uint8Array): string {
 	return `${location.origin}/join#${formatInviteFragment(invite, secret)}`;
+}
+
+/** Which document a change goes into (rule 19): an op on a message lives with the message. */
+type Where = 'conversation' | 'new-message' | { message: string };
+
+/** In the leader tab: the DocSync of the document the change belongs in. */
+async function syncTarget(source: DocSource, where: Where): Promise<DocSync> {
+	const sync = source.sync!;
+	const periods = source.periods;
+	if (!periods || where === 'conversation') return sync;
+	if (where === 'new-message') return periods.writeTarget();
+	for (const { doc, sync: holder } of periods.documents()) {
+		if (findMessage(doc as unknown as MessageHost, where.message)) return holder;
+	}
+	return sync;
+}
+
+/** In another tab: the period handle a change belongs in (undefined: the conversation). */
+function tabTarget(source: DocSource, where: Where) {
+	const periods = [...(source.tabPeriods ?? [])].sort((a, b) => a[0] - b[0]);
+	if (periods.length === 0 || where === 'conversation') return undefined;
+	// Only the leader opens new periods; another tab writes into the newest one it has.
+	if (where === 'new-message') return periods[periods.length - 1][1];
+	for (const [, period] of periods) {
+		if (!period.handle.isReady()) continue;
+		if (findMessage(period.handle.doc() as MessageHost, where.message)) return period;
+	}
+	return undefined;
 }

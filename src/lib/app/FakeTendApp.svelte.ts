@@ -722,7 +722,8 @@ class FakeConversationHandle implements ConversationHandle {
 			unread: c.messages.slice(c.seen ?? 0).filter((m) => !m.mine && !m.deleted).length,
 			muted: c.muted === true,
 			archived: c.archived === true,
-			typing: this.#app.typingIn[c.id] ?? []
+			typing: this.#app.typingIn[c.id] ?? [],
+			earlier: 'none'
 		};
 	});
 
@@ -844,6 +845,10 @@ class FakeConversationHandle implements ConversationHandle {
 
 	admit(inviteId: string): Promise<void> {
 		return this.#app.removeInvite(this.#id, inviteId, true);
+	}
+
+	async loadEarlier(): Promise<void> {
+		// The demo's conversations are short: everything is loaded.
 	}
 
 	async exportArchive(): Promise<ArchiveFiles> {

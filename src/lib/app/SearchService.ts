@@ -3,6 +3,7 @@ import { readMessages, type ConversationDoc } from '../model/conversation.js';
 import { currentTitle, readConversation, type ReadContext } from '../model/readConversation.js';
 import { MessageIndex, type IndexedMessage } from '../search/MessageIndex.js';
 import type { SearchPerson, SearchRequest, SearchResultsView } from './types.js';
+import { viewHeads } from '../model/periodView.js';
 
 /** What the search service needs from the app: the conversations it holds, decrypted. */
 export interface SearchSource {
@@ -42,7 +43,7 @@ export class SearchService {
 		for (const id of known) {
 			const doc = this.#source.doc(id);
 			if (!doc) continue;
-			const heads = A.getHeads(doc).join(',');
+			const heads = viewHeads(doc);
 			if (this.#heads.get(id) === heads) continue;
 			this.#index.syncConversation(id, indexedMessages(id, doc, this.#source.readContext?.(id)));
 			this.#heads.set(id, heads);

@@ -19,6 +19,10 @@ import { setLockedEventReceiver } from '../vault/lockedEvents.js';
 import { DATA_DB, VaultController, type UnlockMethod } from '../vault/VaultController.svelte.js';
 import type { LockReason } from '../vault/VaultTabs.js';
 import { DocSync, type DocSyncContext } from '../sync/DocSync.js';
+import { ConversationPeriods } from '../sync/ConversationPeriods.js';
+import { combineDeviceOf, mergePeriods } from '../model/periodView.js';
+import { periodLocalId, type PeriodDoc } from '../model/period.js';
+import { periodDocId } from '../protocol/period.js';
 import { FileTransfers } from '../files/FileTransfers.js';
 import { createAnnouncements, createConversation } from '../sync/createConversation.js';
 import { createBoard } from '../sync/createBoard.js';
@@ -126,18 +130,46 @@ export interface DocSource {
 	handle: DocHandle<unknown>;
 	/** Present in the leader tab only. */
 	sync?: DocSync;
+	/** The conversation's period documents (rule 19), in the leader tab. */
+	periods?: ConversationPeriods;
+	/**
+	 * In another tab: the handles of the periods the leader holds (read through this tab's Repo,
+	 * which the leader's reaches over the BroadcastChannel), and their actor claims.
+	 */
+	tabPeriods?: Map<number, { handle: DocHandle<unknown>; relayId: Uint8Array }>;
+}
+
+/**
+ * The conversation as one document over the periods loaded (model/periodView.ts): what
+ * readConversation, the summaries, search and the archive read.
+ */
+export function viewDoc(source: DocSource): A.Doc<ConversationDoc> | undefined {
+	if (!source.handle.isReady()) return undefined;
+	const conv = source.handle.doc() as A.Doc<ConversationDoc>;
+	if (source.periods) return mergePeriods(conv, source.periods.documents());
+	if (source.tabPeriods && source.tabPeriods.size > 0) {
+		const parts = [...source.tabPeriods]
+			.filter(([, p]) => p.handle.isReady())
+			.map(([n, p]) => ({ n, doc: p.handle.doc() as A.Doc<PeriodDoc> }));
+		const numbers = parts.map((p) => p.n).sort((a, b) => a - b);
+		// Period 0 counts only when every period above it is there (as in the leader).
+		const contiguous = numbers.every((n, i) => n === i + 1);
+		return mergePeriods(conv, contiguous ? [{ n: 0, doc: conv }, ...parts] : parts);
+	}
+	return conv;
 }
 
 /**
  * The leader tab's source follows the sync's handle, which is replaced when a distrusted
  * snapshot is discarded (SECURITY-RULES.md rule 14).
  */
-function syncSource(sync: DocSync): DocSource {
+function syncSource(sync: DocSync, periods?: ConversationPeriods): DocSource {
 	return {
 		get handle() {
 			return sync.handle;
 		},
-		sync
+		sync,
+		periods
 	};
 }
 
@@ -479,6 +511,10 @@ export class RealTendApp implements TendApp {
 				this.#refreshSummaries();
 			});
 			engine.on('problem', (doc) => this.notify(doc));
+			engine.on('periods', (doc) => {
+				this.notify(doc);
+				this.#refreshSummaries();
+			});
 			engine.on('presence', (doc) => this.notify(doc));
 			engine.on('admitted', (sync, join) => void this.#admitted(sync, join));
 			engine.on('granted', (sync) => void this.#granted(sync));
@@ -604,23 +640,31 @@ export class RealTendApp implements TendApp {
 	 * itself in its first change, signed by the device key, so the leader knows it as its own
 	 * (rule 12).
 	 */
-	async writeInTab<T>(docKey: string, fn: (doc: T) => void): Promise<void> {
+	async writeInTab<T>(
+		docKey: string,
+		fn: (doc: T) => void,
+		period?: { handle: DocHandle<unknown>; relayId: Uint8Array }
+	): Promise<void> {
 		const runtime = this.#require();
 		const source = this.#sources.get(docKey);
 		if (!source) throw new Error('unknown conversation');
-		const actor = A.getActorId(source.handle.doc() as A.Doc<unknown>);
-		const claimKey = `${docKey}:${actor}`;
+		// A period's changes are claimed for the period's relay id (rule 19): the leader's
+		// period DocSync adopts them as this device's own.
+		const handle = period?.handle ?? source.handle;
+		const relayId = period?.relayId ?? fromBase64Url(docKey);
+		const actor = A.getActorId(handle.doc() as A.Doc<unknown>);
+		const claimKey = `${toBase64Url(relayId)}:${actor}`;
 		const message = this.#tabClaims.has(claimKey)
 			? undefined
-			: makeActorClaimMessage(runtime.ctx.author.device, fromBase64Url(docKey), actor);
-		const before = A.getHeads(source.handle.doc() as A.Doc<unknown>);
-		source.handle.change(fn as (doc: unknown) => void, message ? { message } : {});
+			: makeActorClaimMessage(runtime.ctx.author.device, relayId, actor);
+		const before = A.getHeads(handle.doc() as A.Doc<unknown>);
+		handle.change(fn as (doc: unknown) => void, message ? { message } : {});
 		// A change function that wrote nothing made no change: the claim goes on the next one.
-		const after = A.getHeads(source.handle.doc() as A.Doc<unknown>);
+		const after = A.getHeads(handle.doc() as A.Doc<unknown>);
 		if (before.length !== after.length || before.some((h, i) => h !== after[i])) {
 			this.#tabClaims.add(claimKey);
 		}
-		await runtime.repo.flush([source.handle.documentId]);
+		await runtime.repo.flush([handle.documentId]);
 	}
 
 	/**
@@ -648,15 +692,25 @@ export class RealTendApp implements TendApp {
 				const sync = await DocSync.load(runtime.ctx, fromBase64Url(docKey));
 				if (!sync) return;
 				runtime.engine.add(sync);
-				this.#sources.set(docKey, syncSource(sync));
+				const periods = runtime.engine.periodsOf(sync);
+				this.#sources.set(docKey, syncSource(sync, periods));
+				// Every period this device holds stays subscribed (rule 19); loaded in the background,
+				// newest first, so the list shows at once.
+				void periods.restore().then(
+					() => this.#refreshSummaries(),
+					() => {}
+				);
 			} else {
 				const localId = await DocSync.peekLocalId(runtime.store, docKey);
 				if (!localId) return;
 				const handle = await runtime.repo.find<unknown>(localId);
-				handle.on('change', () => {
+				const refresh = () => {
 					void this.refreshAuthority(docKey).then(() => this.#refreshSummaries());
-				});
-				this.#sources.set(docKey, { handle });
+				};
+				handle.on('change', refresh);
+				const source: DocSource = { handle, tabPeriods: new Map() };
+				this.#sources.set(docKey, source);
+				await this.#openTabPeriods(docKey, source, refresh);
 				await this.refreshAuthority(docKey);
 			}
 		} catch {
@@ -665,6 +719,22 @@ export class RealTendApp implements TendApp {
 			this.#opening.delete(docKey);
 		}
 		this.#refreshSummaries();
+	}
+
+	/**
+	 * In a tab that isn't the leader: opens the periods the leader holds, through this tab's
+	 * Repo (their local ids are derived, the same in every tab).
+	 */
+	async #openTabPeriods(docKey: string, source: DocSource, onChange: () => void): Promise<void> {
+		const runtime = this.#require();
+		const held = await ConversationPeriods.peekHeld(runtime.store, docKey);
+		const conv = fromBase64Url(docKey);
+		for (const n of held) {
+			if (source.tabPeriods?.has(n)) continue;
+			const handle = await runtime.repo.find<unknown>(periodLocalId(source.handle.documentId, n));
+			handle.on('change', onChange);
+			source.tabPeriods?.set(n, { handle, relayId: periodDocId(conv, n) });
+		}
 	}
 
 	#sources = new Map<string, DocSource>();
@@ -776,7 +846,7 @@ export class RealTendApp implements TendApp {
 		} else {
 			sync = await createConversation(runtime.ctx, { title, kind, creatorName: runtime.device.name });
 		}
-		this.#sources.set(sync.docKey, syncSource(sync));
+		this.#sources.set(sync.docKey, syncSource(sync, engine.periodsOf(sync)));
 		engine.add(sync);
 		await this.#addToIndex(sync.docKey);
 		// Its events go to this person's own audit trail (docs/security.md, "Audit trail").
@@ -899,7 +969,7 @@ export class RealTendApp implements TendApp {
 	 */
 	async adoptPractice(directory: DocSync, channels: DocSync[]): Promise<void> {
 		for (const sync of [directory, ...channels]) {
-			this.#sources.set(sync.docKey, syncSource(sync));
+			this.#sources.set(sync.docKey, syncSource(sync, this.#runtime?.engine?.periodsOf(sync)));
 			await this.#addToIndex(sync.docKey);
 		}
 		await this.#setPractice(directory.docKey);
@@ -918,7 +988,7 @@ export class RealTendApp implements TendApp {
 
 	/** An administrator of this person's practice let this device into another document. */
 	async #granted(sync: DocSync): Promise<void> {
-		this.#sources.set(sync.docKey, syncSource(sync));
+		this.#sources.set(sync.docKey, syncSource(sync, this.#runtime?.engine?.periodsOf(sync)));
 		await this.#addToIndex(sync.docKey);
 		this.audit.record(AuditKind.joined, { doc: sync.docKey });
 		this.#refreshSummaries();
@@ -926,7 +996,8 @@ export class RealTendApp implements TendApp {
 	}
 
 	async #admitted(sync: DocSync, join: PendingJoin): Promise<void> {
-		this.#sources.set(sync.docKey, syncSource(sync));
+		const periods = join.info.kind === 'board' ? undefined : this.#runtime?.engine?.periodsOf(sync);
+		this.#sources.set(sync.docKey, syncSource(sync, periods));
 		await this.#addToIndex(sync.docKey, join.info.kind === 'board' ? 'board' : undefined);
 		if (join.info.kind === 'practice') await this.#setPractice(sync.docKey);
 		this.audit.record(AuditKind.joined, { doc: sync.docKey, invite: toBase64Url(join.invite) });
@@ -1121,10 +1192,9 @@ export class RealTendApp implements TendApp {
 		return new SearchService({
 			conversationIds: () => [...this.#sources.keys()],
 			doc: (id) => {
-				const handle = this.#sources.get(id)?.handle;
-				if (!handle?.isReady()) return undefined;
-				const doc = handle.doc() as A.Doc<ConversationDoc>;
-				return typeof doc.title === 'string' ? doc : undefined;
+				const source = this.#sources.get(id);
+				const doc = source && viewDoc(source);
+				return doc && typeof doc.title === 'string' ? doc : undefined;
 			},
 			myId: () => (this.#runtime ? this.personHex : ''),
 			readContext: (id) => {
@@ -1189,7 +1259,7 @@ export class RealTendApp implements TendApp {
 				if (!authority) continue;
 				const summary = summarize({
 					docKey,
-					doc: doc as A.Doc<ConversationDoc> | undefined,
+					doc: viewDoc(source),
 					me,
 					authority,
 					sibling: this.siblingOf(docKey),
@@ -1305,7 +1375,21 @@ export class RealTendApp implements TendApp {
 		const runtime = this.#runtime;
 		if (!runtime || this.#sources.get(docKey)?.sync) return;
 		const peeked = await DocSync.peekAuthority(runtime.store, docKey);
-		if (peeked) this.#peeked.set(docKey, peeked);
+		if (!peeked) return;
+		// The periods' claims too (rule 19); an actor two documents give to different devices
+		// names nobody.
+		const source = this.#sources.get(docKey);
+		const lookups = [peeked.actors];
+		for (const period of source?.tabPeriods?.values() ?? []) {
+			const more = await DocSync.peekAuthority(runtime.store, toBase64Url(period.relayId));
+			if (more) lookups.push(more.actors);
+		}
+		const deviceOf = combineDeviceOf(lookups.map((actors) => (actor: string) => (actors[actor] ? toHex(actors[actor]) : undefined)));
+		const actors: Record<string, Uint8Array> = {};
+		for (const map of lookups) {
+			for (const [actor, device] of Object.entries(map)) if (deviceOf(actor) !== undefined) actors[actor] = device;
+		}
+		this.#peeked.set(docKey, { ...peeked, actors });
 	}
 }
 

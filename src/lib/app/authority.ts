@@ -2,6 +2,7 @@ import * as A from '@automerge/automerge';
 import { toHex } from '../protocol/bytes.js';
 import { peopleOfDevices } from '../model/deviceRecords.js';
 import type { ReadContext } from '../model/readConversation.js';
+import { combineDeviceOf } from '../model/periodView.js';
 import type { DocSource } from './TendApp.svelte.js';
 
 /**
@@ -35,17 +36,24 @@ export function authorityOf(
 	const asPerson = (device: string) => people.get(device) ?? device;
 	const withPeople = (devices: string[]) => new Set([...devices, ...devices.map(asPerson)]);
 	if (sync) {
+		// Claims are per document: the conversation's and each loaded period's (rule 19).
+		const syncs = [sync, ...(source.periods?.held().map((n) => source.periods!.get(n)!) ?? [])];
 		return {
-			deviceOf: (actor) => {
-				const device = sync.deviceOfActor(actor);
-				return device ? asPerson(toHex(device)) : undefined;
-			},
+			deviceOf: combineDeviceOf(
+				syncs.map((s) => (actor: string) => {
+					const device = s.deviceOfActor(actor);
+					return device ? asPerson(toHex(device)) : undefined;
+				})
+			),
 			admins: withPeople(sync.head.admins.map(toHex)),
 			writers: withPeople(sync.head.writers.map(toHex))
 		};
 	}
 	const own = new Set(tabActors);
 	if (source.handle.isReady()) own.add(A.getActorId(source.handle.doc() as A.Doc<unknown>));
+	for (const period of source.tabPeriods?.values() ?? []) {
+		if (period.handle.isReady()) own.add(A.getActorId(period.handle.doc() as A.Doc<unknown>));
+	}
 	const actors = peeked?.actors ?? {};
 	return {
 		deviceOf: (actor) =>

@@ -255,6 +255,11 @@ export interface ConversationView {
 	archived: boolean;
 	/** Names of the other members typing right now (from their presence frames). */
 	typing: string[];
+	/**
+	 * Earlier messages of a long conversation (in period documents not loaded yet): `more` when
+	 * there are some, `loading` while they load ({@link ConversationHandle.loadEarlier}).
+	 */
+	earlier: 'none' | 'more' | 'loading';
 }
 
 export interface ConversationHandle {
@@ -319,6 +324,8 @@ export interface ConversationHandle {
 	removeMember(memberId: string): Promise<void>;
 	/** Exports the conversation for the record (signed; recorded as `exported`). */
 	exportArchive(): Promise<ArchiveFiles>;
+	/** Loads the earlier messages of a long conversation (the reader scrolled up to them). */
+	loadEarlier(): Promise<void>;
 	/** Stops listening; call from the component's teardown. */
 	close(): void;
 }

@@ -12,8 +12,10 @@ export interface ConversationDoc {
 	 * 1: the first format (title, members, messages). 2 adds the conversation-level logs below,
 	 * all created by the genesis change. A v1 document never gets them afterwards: two devices
 	 * adding them offline would each make their own list and the merge would keep one.
+	 * 3 is 2 whose messages live in period documents from period 1 on (model/period.ts); its
+	 * own `messages` list stays empty.
 	 */
-	v: 1 | 2;
+	v: 1 | 2 | 3;
 	/** The title given at creation; renames are in {@link ConversationDoc.renames}. */
 	title: string;
 	kind: ConversationKind;
@@ -182,10 +184,11 @@ export function initialConversation(
 	creatorName: string,
 	now: number,
 	kind: ConversationKind = 'direct',
-	sibling?: string
+	sibling?: string,
+	format: 2 | 3 = 2
 ): (doc: ConversationDoc) => void {
 	return (doc) => {
-		doc.v = 2;
+		doc.v = format;
 		doc.title = title;
 		doc.kind = kind;
 		doc.createdAt = now;

@@ -95,7 +95,7 @@ export interface Resource {
 }
 
 export interface ConversationRecord {
-	version: 1 | 2;
+	version: 1 | 2 | 3;
 	kind: ConversationKind;
 	title: string;
 	members: Record<string, Member>;
@@ -300,7 +300,7 @@ export function readConversation(doc: A.Doc<ConversationDoc>, ctx: ReadContext):
 	}
 
 	return {
-		version: doc.v === 2 ? 2 : 1,
+		version: doc.v === 3 ? 3 : doc.v === 2 ? 2 : 1,
 		kind: doc.kind === 'group' || doc.kind === 'announcements' ? doc.kind : 'direct',
 		title,
 		members,

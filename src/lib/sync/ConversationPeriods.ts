@@ -58,6 +58,12 @@ export class ConversationPeriods {
 		return ['tend', 'periods', this.conversation.docKey];
 	}
 
+	/** The periods the leader tab holds, read from what it persisted (for the other tabs). */
+	static async peekHeld(store: DocSyncContext['store'], convKey: string): Promise<number[]> {
+		const bytes = await store.load(['tend', 'periods', convKey]);
+		return bytes ? (decodeCbor(bytes) as Persisted).held : [];
+	}
+
 	/** Holds again every period this device held before (they load from this device's store). */
 	async restore(): Promise<void> {
 		const bytes = await this.#ctx.store.load(this.#key());

@@ -260,6 +260,8 @@ export class DocSync extends EventEmitter<DocSyncEvents> {
 		if (parent.period !== 0) throw new Error('a period belongs to a conversation, not a period');
 		const doc = periodDocId(parent.doc, n);
 		const handle = ctx.repo.import<unknown>(periodGenesis(doc, n).saved, { docId: localId });
+		// `import` with an id leaves a new handle loading; the genesis is all there is to load.
+		if (!handle.isReady()) handle.doneLoading();
 		const secrets: Record<number, Uint8Array> = {};
 		for (const gen of parent.heldGenerations()) secrets[gen] = parent.secretOf(gen)!;
 		const state: DocState = {

@@ -10,8 +10,8 @@ import type { DocSync, DocSyncContext } from './DocSync.js';
 import { createDocument } from './createDocument.js';
 
 /**
- * Creates a conversation on this device (see {@link createDocument}). Announcements name their
- * sibling document (created first, with {@link createSibling}) in the genesis change.
+			params.sibling,
+			3
  */
 export async function createConversation(
 	ctx: DocSyncContext,
@@ -25,7 +25,8 @@ export async function createConversation(
 			params.creatorName,
 			params.now ?? Date.now(),
 			params.kind,
-			params.sibling
+			params.sibling,
+			3
 		)
 	);
 }

@@ -89,6 +89,8 @@ export const en = {
 	'presence.typing':
 		'{count, plural, one {{names} is typing…} other {{names} are typing…}}',
 	'conversation.messages': 'Messages',
+	'conversation.earlier': 'Show earlier messages',
+	'conversation.loadingEarlier': 'Loading earlier messages…',
 	'conversation.empty': 'No messages yet. Say hello to start the conversation.',
 	'conversation.emptyAlone':
 		'No one else is here yet. Use "Invite someone" to send a link to the person you want to talk with.',

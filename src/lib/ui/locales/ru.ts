@@ -92,6 +92,8 @@ export const ru = {
 	'presence.typing':
 		'{count, plural, one {{names} печатает…} few {{names} печатают…} many {{names} печатают…} other {{names} печатают…}}',
 	'conversation.messages': 'Сообщения',
+	'conversation.earlier': 'Показать более ранние сообщения',
+	'conversation.loadingEarlier': 'Загружаем более ранние сообщения…',
 	'conversation.empty': 'Сообщений пока нет. Поздоровайтесь, чтобы начать беседу.',
 	'conversation.emptyAlone':
 		'Здесь пока никого нет. Нажмите «Пригласить», чтобы отправить ссылку тому, с кем хотите поговорить.',
