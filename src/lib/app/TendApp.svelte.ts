@@ -513,6 +513,7 @@ export class RealTendApp implements TendApp {
 			engine.on('problem', (doc) => this.notify(doc));
 			engine.on('periods', (doc) => {
 				this.notify(doc);
+				this.#announceDelivery(doc);
 				this.#refreshSummaries();
 			});
 			engine.on('presence', (doc) => this.notify(doc));
@@ -625,7 +626,17 @@ export class RealTendApp implements TendApp {
 		this.#delivery = new BroadcastChannel('tend-delivery');
 		if (!leader) {
 			this.#delivery.onmessage = (event: MessageEvent<{ doc?: unknown }>) => {
-				if (typeof event.data?.doc === 'string') this.notify(event.data.doc);
+				const doc = event.data?.doc;
+				if (typeof doc !== 'string') return;
+				this.notify(doc);
+				// The leader may have opened a period (rule 19): this tab reads it too.
+				const source = this.#sources.get(doc);
+				if (source?.tabPeriods) {
+					const refresh = () => {
+						void this.refreshAuthority(doc).then(() => this.#refreshSummaries());
+					};
+					void this.#openTabPeriods(doc, source, refresh).then(refresh, () => {});
+				}
 			};
 		}
 	}
@@ -732,7 +743,10 @@ export class RealTendApp implements TendApp {
 		for (const n of held) {
 			if (source.tabPeriods?.has(n)) continue;
 			const handle = await runtime.repo.find<unknown>(periodLocalId(source.handle.documentId, n));
-			handle.on('change', onChange);
+			handle.on('change', () => {
+				onChange();
+				this.notify(docKey);
+			});
 			source.tabPeriods?.set(n, { handle, relayId: periodDocId(conv, n) });
 		}
 	}
@@ -1227,7 +1241,8 @@ export class RealTendApp implements TendApp {
 		this.#summaryTimer = setTimeout(() => {
 			this.#summaryTimer = undefined;
 			const runtime = this.#runtime;
-			if (!runtime) return;
+			// A lock hid the content and is shutting down: nothing comes back into view.
+			if (!runtime || this.#shuttingDown) return;
 			const me = this.personHex;
 			const conversations: ConversationSummary[] = [];
 			const boards: BoardSummary[] = [];

@@ -101,12 +101,12 @@ describe('period documents through the engine and the relay', () => {
 		const marker = `Tënd-period-${nodeRandomBytes(6).toString('hex')}-çà`;
 		const sent = Array.from({ length: 8 }, (_, i) => (i === 6 ? marker : `message ${i}`));
 		for (const text of sent) await send(therapist, mine, text);
-		// 3 in the conversation document (a v2 conversation keeps its own list as period 0),
-		// then periods 1 and 2.
-		expect(mine.held()).toEqual([1, 2]);
-		await waitFor(() => [0, 1, 2].every((n) => mine.get(n)!.outbox.length === 0), 15_000, 'pushed');
+		// A new conversation (format v3) keeps its messages in periods from 1 on: 3, 3 and 2.
+		expect(mine.held()).toEqual([1, 2, 3]);
+		expect(mine.count(0)).toBe(0);
+		await waitFor(() => [0, 1, 2, 3].every((n) => mine.get(n)!.outbox.length === 0), 15_000, 'pushed');
 
-		// The client's app starts again: it learns of period 2 from the relay and holds only it.
+		// The client's app starts again: it learns of period 3 from the relay and holds only it.
 		const back = client.restart();
 		devices.push(back);
 		const joinedBack = (await DocSync.load(back.ctx, joined.doc))!;
@@ -114,24 +114,25 @@ describe('period documents through the engine and the relay', () => {
 		const theirs = back.engine.periodsOf(joinedBack);
 		await theirs.restore();
 		back.engine.start();
-		await waitFor(() => theirs.known === 2 && theirs.get(2) !== undefined, 15_000, 'period 2 known');
-		await waitFor(() => history(theirs).length === 2, 15_000, 'period 2 caught up');
+		await waitFor(() => theirs.known === 3 && theirs.get(3) !== undefined, 15_000, 'period 3 known');
+		await waitFor(() => history(theirs).length === 2, 15_000, 'period 3 caught up');
 		expect(history(theirs)).toEqual(sent.slice(6));
-		expect(theirs.held()).toEqual([2]);
+		expect(theirs.held()).toEqual([3]);
 
-		// Scrolling up: the earlier period, then the conversation document's own list.
+		// Scrolling up: period 2, then period 1; then there is nothing earlier.
 		expect(await theirs.loadEarlier()).toBe(true);
-		await waitFor(() => history(theirs).length === 5, 15_000, 'period 1 caught up');
-		expect(await theirs.loadEarlier()).toBe(false);
+		await waitFor(() => history(theirs).length === 5, 15_000, 'period 2 caught up');
+		expect(await theirs.loadEarlier()).toBe(true);
 		await waitFor(() => history(theirs).length === 8, 15_000, 'everything');
+		expect(await theirs.loadEarlier()).toBe(false);
 		expect(history(theirs)).toEqual(sent);
 
 		// The client replies: into the newest period (it has room for one more).
 		await send(back, theirs, 'reply');
 		await waitFor(() => history(mine).at(-1) === 'reply', 15_000, 'reply arrives');
-		expect(theirs.held()).toEqual([1, 2]);
-		expect(mine.count(2)).toBe(3);
-		for (const n of [1, 2]) {
+		expect(theirs.held()).toEqual([1, 2, 3]);
+		expect(mine.count(3)).toBe(3);
+		for (const n of [1, 2, 3]) {
 			expect(A.getHeads(theirs.get(n)!.handle.doc() as A.Doc<unknown>).sort()).toEqual(
 				A.getHeads(mine.get(n)!.handle.doc() as A.Doc<unknown>).sort()
 			);
@@ -144,7 +145,7 @@ describe('period documents through the engine and the relay', () => {
 		restarted.engine.add(reloaded);
 		const again = restarted.engine.periodsOf(reloaded);
 		await again.restore();
-		expect(again.held()).toEqual([1, 2]);
+		expect(again.held()).toEqual([1, 2, 3]);
 		expect(history(again)).toEqual([...sent, 'reply']);
 
 		// The relay stores the periods' entries sealed: the marker is in none of its files,
