@@ -198,6 +198,7 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
 		this.connection.on('status', (status) => {
 			if (status !== 'online') {
 				this.#live.clear();
+				this.#periodRetries.clear();
 				this.#inflight.clear();
 				this.#subSeq.clear();
 				this.presence.reset();
@@ -465,12 +466,23 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
 			this.#live.add(sync.docKey);
 			const subscribed = await this.connection.request('sub', { doc: sync.doc, after: sync.cursor });
 			this.#subSeq.set(sync.docKey, subscribed.seq as number);
+			this.#periodRetries.delete(sync.docKey);
 			await this.#sendOutbox(sync);
 		} catch {
-			// The connection dropped, or the relay refused (a rotation in progress, or a lower
-			// period not registered yet): the conversation's next connect tries again.
+			// The relay refused for now (busy, a rotation in progress, a lower period not
+			// registered yet): try again a few times; after that, the conversation's next connect
+			// does. A dropped connection reconnects everything anyway.
+			this.#live.delete(sync.docKey);
+			const tries = (this.#periodRetries.get(sync.docKey) ?? 0) + 1;
+			this.#periodRetries.set(sync.docKey, tries);
+			if (tries <= 5 && this.status === 'online') {
+				setTimeout(() => void this.#connectPeriod(sync), 500 * 2 ** tries);
+			}
 		}
 	}
+
+	/** Failed attempts to connect a period on this connection (retried with a back-off). */
+	#periodRetries = new Map<string, number>();
 
 	async #resubscribe(sync: DocSync): Promise<void> {
 		if (!this.#live.has(sync.docKey)) return;
