@@ -456,7 +456,10 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
 		const convKey = this.#parentOf.get(sync.docKey);
 		if (!convKey || !this.#live.has(convKey) || this.status !== 'online') return;
 		try {
-			if (!sync.registered) {
+			// Writers register it (the relay lets only them); a reader only ever holds periods the
+			// relay told it of, which exist there already.
+			const writer = isListed(sync.head.writers, this.#ctx.author.device.publicKey);
+			if (!sync.registered && writer) {
 				await this.connection.request('period.create', { doc: sync.chainDoc, n: sync.period });
 				await sync.markRegistered();
 			}
