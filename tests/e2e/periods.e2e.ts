@@ -109,7 +109,7 @@ test('two people roll over offline into the same periods; a late member loads ea
 	// From the keyboard: the earlier period loads above, and the history is complete.
 	await more.focus();
 	await l.keyboard.press('Enter');
-	await expect.poll(() => texts(l), { timeout: 30_000 }).toEqual(history);
+	await expect.poll(() => texts(l), { timeout: 60_000 }).toEqual(history);
 	await expect(l.getByTestId('load-earlier')).toHaveCount(0);
 	await expect(l.getByTestId('loading-earlier')).toHaveCount(0);
 });
