@@ -10,8 +10,9 @@ import type { DocSync, DocSyncContext } from './DocSync.js';
 import { createDocument } from './createDocument.js';
 
 /**
-			params.sibling,
-			3
+ * Creates a conversation on this device (see {@link createDocument}), in format v3: its messages
+ * live in period documents (rule 19). Announcements name their sibling document (created first,
+ * with {@link createSibling}) in the genesis change.
  */
 export async function createConversation(
 	ctx: DocSyncContext,
