@@ -158,6 +158,8 @@ export class ConversationPeriods {
 
 	/** Holds the period just before the oldest one shown; false when everything is held. */
 	async loadEarlier(): Promise<boolean> {
+		// Periods still loading (the opening ones) count as shown: the next one is before them.
+		await Promise.allSettled([...this.#loading.values()]);
 		const oldest = this.oldestHeld;
 		if (oldest === 0) return false;
 		await this.hold(oldest - 1);

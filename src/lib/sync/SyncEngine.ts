@@ -128,6 +128,9 @@ const BOX_PREFIX = ['tend', 'box'];
 /** How long a rotation that lost the race waits for the winner's envelope (ms). */
 const ROTATION_CATCH_UP_MS = 15_000;
 
+/** Attempts to connect a period the relay turned away, before waiting for the next reconnect. */
+const PERIOD_RETRIES = 12;
+
 /** How {@link SyncEngine.removeDevices} treats devices the epoch doesn't list. */
 export interface RemoveOptions {
 	/**
@@ -406,10 +409,9 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
 			if ((opened.head as number) > sync.head.n) await this.#refreshChain(sync);
 			if (sync.wantsSnapshot) await this.#loadSnapshot(sync);
 			this.#live.add(sync.docKey);
-			await this.connection.request('sub', { doc: sync.doc, after: sync.cursor });
-			this.emit('doc-live', sync.docKey);
 			const subscribed = await this.connection.request('sub', { doc: sync.doc, after: sync.cursor });
 			this.#subSeq.set(sync.docKey, subscribed.seq as number);
+			this.emit('doc-live', sync.docKey);
 			this.#queuePresence(sync.docKey);
 			await this.#sendOutbox(sync);
 			await this.#connectPeriods(sync, Number(opened.periods ?? 0));
@@ -427,7 +429,9 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
 	 * relay takes only the next number) and connected.
 	 */
 	async #connectPeriods(conv: DocSync, relayHighest: number): Promise<void> {
-		const periods = this.#periods.get(conv.docKey);
+		// A document just let in may be connected before the app asked for its periods: the
+		// relay naming periods is enough to hold them.
+		const periods = relayHighest > 0 ? this.periodsOf(conv) : this.#periods.get(conv.docKey);
 		if (!periods) return;
 		await this.#syncPeriods(conv);
 		if (await periods.learn(relayHighest)) this.emit('periods', conv.docKey);
@@ -478,13 +482,16 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
 			this.#live.delete(sync.docKey);
 			const tries = (this.#periodRetries.get(sync.docKey) ?? 0) + 1;
 			this.#periodRetries.set(sync.docKey, tries);
-			if (tries <= 5 && this.status === 'online') {
-				setTimeout(() => void this.#connectPeriod(sync), 500 * 2 ** tries);
+			if (tries <= PERIOD_RETRIES && this.status === 'online') {
+				setTimeout(() => void this.#connectPeriod(sync), Math.min(500 * 2 ** tries, 15_000));
 			}
 		}
 	}
 
-	/** Failed attempts to connect a period on this connection (retried with a back-off). */
+	/**
+	 * Failed attempts to connect a period on this connection, retried with a back-off of up to
+	 * 15 s ({@link PERIOD_RETRIES} times: a few minutes on a slow connection or a busy relay).
+	 */
 	#periodRetries = new Map<string, number>();
 
 	async #resubscribe(sync: DocSync): Promise<void> {
@@ -607,9 +614,10 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
 			if (sync && frame.n > sync.head.n) await this.#refreshChain(sync);
 			else if (!sync) await this.audit?.onHead(frame.doc);
 		} else if (frame.t === 'period') {
+			// Only a conversation has periods: the relay names them for nothing else.
 			const conv = this.#docs.get(toBase64Url(frame.doc));
-			const periods = conv && this.#periods.get(conv.docKey);
-			if (periods && (await periods.learn(frame.n))) this.emit('periods', conv.docKey);
+			const periods = conv && conv.period === 0 ? this.periodsOf(conv) : undefined;
+			if (periods && (await periods.learn(frame.n))) this.emit('periods', conv!.docKey);
 		} else if (frame.t === 'claim') {
 			await this.#acceptClaims(frame.claim);
 			await this.links.acceptClaims(frame.claim);
