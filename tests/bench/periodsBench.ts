@@ -13,6 +13,7 @@ import { toHex } from '../../src/lib/protocol/bytes.js';
 import { periodDocId } from '../../src/lib/protocol/period.js';
 import { EncryptedStorageAdapter } from '../../src/lib/storage/EncryptedStorageAdapter.js';
 import { MemoryBackend } from '../../src/lib/storage/MemoryBackend.js';
+import { RECEIVE_CHUNK } from '../../src/lib/sync/DocSync.js';
 import { lower, type Section } from './report.js';
 import type { SectionContext } from './sections.js';
 import { medianBy, round } from './stats.js';
@@ -59,7 +60,7 @@ export interface PeriodsOpenResult {
 	coldOpenMs: number;
 	memory: { heapPlusExternal: number; rss: number };
 	runs: { openMs: number; maxBlockMs: number }[];
-	catchUp: { messages: number; applyMs: number };
+	catchUp: { messages: number; applyMs: number; longestPartMs: number; partsMs: number };
 }
 
 const ACTORS = ['a1'.repeat(16), 'b2'.repeat(16)];
@@ -196,7 +197,10 @@ export async function periodsSection({ config, texts, log }: SectionContext) {
 				`${fmt(l.loadedMessages)} messages in ${l.loadedPeriods} period(s) for ${fmt(large)}.`,
 			'"longest synchronous block": the event loop\'s maximum delay (perf_hooks, 1 ms resolution) ' +
 				'while opening: how long a UI thread would freeze. "catch-up apply": applying ' +
-				`${catchUp} remote messages to the newest period in one batch (one handle.update, as DocSync does).`
+				`${catchUp} remote messages to the newest period in one batch (one handle.update). ` +
+				`"catch-up in parts": the same messages applied as DocSync.receive does, ${RECEIVE_CHUNK} ` +
+				'entries per update with the event loop free between them; its row compares the longest ' +
+				'part with the one-batch figure of the same run.'
 		],
 		rows: [
 			lower('open: conversation + newest period', 'ms', mid(l, (r) => r.openMs), mid(s, (r) => r.openMs), 1.3),
@@ -204,7 +208,13 @@ export async function periodsSection({ config, texts, log }: SectionContext) {
 			lower('first open in a fresh process', 'ms', l.coldOpenMs, s.coldOpenMs),
 			lower('memory: heap + external', 'MB', mb(l.memory.heapPlusExternal), mb(s.memory.heapPlusExternal)),
 			lower('memory: rss', 'MB', mb(l.memory.rss), mb(s.memory.rss)),
-			lower(`catch-up apply (${catchUp} messages, one block)`, 'ms', l.catchUp.applyMs, s.catchUp.applyMs)
+			lower(`catch-up apply (${catchUp} messages, one block)`, 'ms', l.catchUp.applyMs, s.catchUp.applyMs),
+			lower(
+				`catch-up in parts: longest part vs one block (${fmt(large)} messages)`,
+				'ms',
+				l.catchUp.longestPartMs,
+				l.catchUp.applyMs
+			)
 		]
 	};
 	const raw = {

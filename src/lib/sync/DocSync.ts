@@ -122,6 +122,9 @@ export interface DocSyncContext {
 
 const OUTBOX_PAD = 12;
 
+/** Log entries applied in one part of a catch-up (the event loop runs between parts). */
+export const RECEIVE_CHUNK = 32;
+
 function stateKey(doc: string): string[] {
 	return ['tend', 'doc', doc];
 }
@@ -699,45 +702,60 @@ export class DocSync extends EventEmitter<DocSyncEvents> {
 	receive(items: Item[]): Promise<void> {
 		return this.#queue.run(async () => {
 			const fresh = items.filter((item) => item.seq > this.#state.cursor);
-			if (fresh.length === 0) return;
-
-			const verified: Verified[] = [];
-			const parked: Uint8Array[] = [];
-			let needChain = false;
-			for (const item of fresh) {
-				// The relay echoes this device's own entries: their changes are already here.
-				if (this.#sealed.size > 0 && this.#sealed.delete(toBase64Url(entryId(item.b)))) continue;
-				this.#processed++;
-				const result = this.#verify(item.seq, item.b);
-				if (result === 'unknown-epoch' || result === 'park') parked.push(item.b);
-				else if (result) verified.push(result);
-				needChain ||= result === 'unknown-epoch';
+			// A long catch-up is applied in parts, with the event loop free between them, so the
+			// screen keeps responding while a week of messages arrives (issue 3, "batches").
+			for (let from = 0; from < fresh.length; from += RECEIVE_CHUNK) {
+				if (from > 0) await new Promise((resolve) => setTimeout(resolve, 0));
+				const done = await this.#receiveChunk(fresh.slice(from, from + RECEIVE_CHUNK));
+				if (done === 'stop') return;
 			}
-			if (this.#distrusted) return this.#discardSnapshot();
-			const waiting = await this.#apply(verified);
-			// The first entry of an author after the snapshot continues its counter, so what it
-			// depends on is in the snapshot or in the tail: if it can't apply, something was left out.
-			if (verified.some((v) => v.firstTail && waiting.includes(v.bytes))) {
-				return this.#discardSnapshot();
-			}
-
-			const puts = [...waiting, ...parked].map((bytes) => ({
-				key: inboxKey(this.docKey, entryId(bytes)),
-				data: bytes
-			}));
-			for (const item of fresh) this.#received.add(item.seq);
-			while (this.#received.has(this.#state.cursor + 1)) {
-				this.#received.delete(this.#state.cursor + 1);
-				this.#state.cursor++;
-			}
-			puts.push({ key: stateKey(this.docKey), data: encodeCbor(this.#state) });
-			await this.#ctx.store.write(puts, []);
-			if (puts.length > 1) this.#inboxNonEmpty = true;
-			// What arrived may be what parked entries were waiting for.
-			if (this.#inboxNonEmpty && verified.length > 0) await this.#retryInboxNow();
-			if (this.#distrusted) return this.#discardSnapshot();
-			if (needChain) this.emit('need-chain');
 		});
+	}
+
+	/** One part of {@link receive}: 'stop' when the rest must wait (a snapshot was distrusted). */
+	async #receiveChunk(fresh: Item[]): Promise<'stop' | undefined> {
+		const verified: Verified[] = [];
+		const parked: Uint8Array[] = [];
+		let needChain = false;
+		for (const item of fresh) {
+			// The relay echoes this device's own entries: their changes are already here.
+			if (this.#sealed.size > 0 && this.#sealed.delete(toBase64Url(entryId(item.b)))) continue;
+			this.#processed++;
+			const result = this.#verify(item.seq, item.b);
+			if (result === 'unknown-epoch' || result === 'park') parked.push(item.b);
+			else if (result) verified.push(result);
+			needChain ||= result === 'unknown-epoch';
+		}
+		if (this.#distrusted) return this.#stopDistrusted();
+		const waiting = await this.#apply(verified);
+		// The first entry of an author after the snapshot continues its counter, so what it
+		// depends on is in the snapshot or in the tail: if it can't apply, something was left out.
+		if (verified.some((v) => v.firstTail && waiting.includes(v.bytes))) {
+			return this.#stopDistrusted();
+		}
+
+		const puts = [...waiting, ...parked].map((bytes) => ({
+			key: inboxKey(this.docKey, entryId(bytes)),
+			data: bytes
+		}));
+		for (const item of fresh) this.#received.add(item.seq);
+		while (this.#received.has(this.#state.cursor + 1)) {
+			this.#received.delete(this.#state.cursor + 1);
+			this.#state.cursor++;
+		}
+		puts.push({ key: stateKey(this.docKey), data: encodeCbor(this.#state) });
+		await this.#ctx.store.write(puts, []);
+		if (puts.length > 1) this.#inboxNonEmpty = true;
+		// What arrived may be what parked entries were waiting for.
+		if (this.#inboxNonEmpty && verified.length > 0) await this.#retryInboxNow();
+		if (this.#distrusted) return this.#stopDistrusted();
+		if (needChain) this.emit('need-chain');
+		return undefined;
+	}
+
+	async #stopDistrusted(): Promise<'stop'> {
+		await this.#discardSnapshot();
+		return 'stop';
 	}
 
 	/** Applies entries parked in the inbox whose dependencies may have arrived since. */

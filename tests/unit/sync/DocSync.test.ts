@@ -4,6 +4,7 @@ import { deriveContentKey } from '../../../src/lib/crypto/documentKeys.js';
 import { readyCrypto } from '../../../src/lib/crypto/sodium.js';
 import { appendMessage, readMessages, type ConversationDoc } from '../../../src/lib/model/conversation.js';
 import { forgeChange, newAuthor, sealChanges } from '../../helpers/forgeEntry.js';
+import { RECEIVE_CHUNK } from '../../../src/lib/sync/DocSync.js';
 import { conversationWith, FakeLog, pushAll } from '../../helpers/syncFixtures.js';
 
 beforeAll(async () => {
@@ -76,5 +77,38 @@ describe('DocSync', () => {
 
 		expect(members[0].sync.unverifiedCount).toBe(1);
 		expect(texts(members[0].sync)).toEqual([]);
+	});
+
+	it('applies a long catch-up in parts, letting the event loop run between them', async () => {
+		const { owner, members } = await conversationWith(1);
+		const log = new FakeLog();
+		await pushAll(owner.sync, log);
+		const total = RECEIVE_CHUNK * 3 + 5;
+		for (let i = 0; i < total; i++) {
+			await owner.sync.change<ConversationDoc>((d) =>
+				appendMessage(d, { id: `m${i}`, author: 'x', sentAt: i, text: `Message ${i}` })
+			);
+			await pushAll(owner.sync, log);
+		}
+		const client = members[0].sync;
+		const items = log.after(0);
+		expect(items.length).toBe(total + 1);
+
+		// What a screen would see while the catch-up runs: timers fire between the parts.
+		const seen: number[] = [];
+		let running = true;
+		const sample = () => {
+			seen.push(texts(client).length);
+			if (running) setTimeout(sample, 0);
+		};
+		setTimeout(sample, 0);
+		await client.receive(items);
+		running = false;
+
+		expect(texts(client)).toHaveLength(total);
+		expect(client.cursor).toBe(total + 1);
+		const partial = seen.filter((n) => n > 0 && n < total);
+		expect(partial.length).toBeGreaterThan(0);
+		expect(Math.min(...partial)).toBeLessThanOrEqual(RECEIVE_CHUNK);
 	});
 });
