@@ -18,7 +18,11 @@ test.beforeEach(async () => {
 	stack = await startStack();
 });
 
-test.afterEach(async () => {
+test.afterEach(async ({}, info) => {
+	if (info.status !== 'passed' && process.env.TEND_DEBUG_DUMP) {
+		const { writeFileSync } = await import('node:fs');
+		writeFileSync(process.env.TEND_DEBUG_DUMP, stack.relay.logs.join('\n'));
+	}
 	await closePeople(people);
 	people = [];
 	await stack.close();
