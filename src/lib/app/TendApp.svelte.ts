@@ -1054,7 +1054,8 @@ export class RealTendApp implements TendApp {
 
 	/** A document the person belongs to, given to this linked device by an administrator. */
 	async #linkedDoc(sync: DocSync, kind: 'conversation' | 'board' | 'practice'): Promise<void> {
-		this.#sources.set(sync.docKey, syncSource(sync));
+		const periods = kind === 'conversation' ? this.#runtime?.engine?.periodsOf(sync) : undefined;
+		this.#sources.set(sync.docKey, syncSource(sync, periods));
 		await this.#addToIndex(sync.docKey, kind === 'board' ? 'board' : undefined);
 		if (kind === 'practice') await this.#setPractice(sync.docKey);
 		this.#refreshSummaries();
