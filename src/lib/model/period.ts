@@ -3,6 +3,7 @@ import { interpretAsDocumentId, type BinaryDocumentId, type DocumentId } from '@
 import { hash, Tag } from '../crypto/primitives.js';
 import { toHex, u32 } from '../protocol/bytes.js';
 import type { Message, ReactionOp } from './conversation.js';
+import { lowerByKnob } from '../knobs.js';
 
 /**
  * Period documents (SECURITY-RULES.md, rule 19; docs/protocol.md, "Periods"). A conversation
@@ -51,19 +52,8 @@ export const PERIOD_SIZE = 1000;
 export const PERIOD_SIZE_KNOB = 'tend-period-size';
 
 /** The period size in force: {@link PERIOD_SIZE}, or the knob's smaller value (at least 2). */
-export function periodSize(storage: Pick<Storage, 'getItem'> | undefined = globalStorage()): number {
-	const raw = storage?.getItem(PERIOD_SIZE_KNOB);
-	const value = raw ? Number(raw) : NaN;
-	if (!Number.isSafeInteger(value) || value < 2) return PERIOD_SIZE;
-	return Math.min(value, PERIOD_SIZE);
-}
-
-function globalStorage(): Pick<Storage, 'getItem'> | undefined {
-	try {
-		return typeof localStorage === 'undefined' ? undefined : localStorage;
-	} catch {
-		return undefined;
-	}
+export function periodSize(storage?: Pick<Storage, 'getItem'>): number {
+	return lowerByKnob(PERIOD_SIZE_KNOB, PERIOD_SIZE, 2, storage);
 }
 
 interface Genesis {

@@ -28,7 +28,7 @@ import { SerialQueue, type SealedStore } from './SealedStore.js';
 import {
 	decodeSnapshotPayload,
 	encodeSnapshotPayload,
-	SNAPSHOT_EVERY,
+	snapshotEvery,
 	type SnapshotPayload
 } from './snapshot.js';
 
@@ -1039,7 +1039,7 @@ export class DocSync extends EventEmitter<DocSyncEvents> {
 	get snapshotDue(): boolean {
 		return (
 			this.isAdmin(this.#ctx.author.device.publicKey) &&
-			this.#state.cursor - (this.#state.snapshotAt ?? 0) >= SNAPSHOT_EVERY &&
+			this.#state.cursor - (this.#state.snapshotAt ?? 0) >= snapshotEvery() &&
 			this.#waiting === 0 &&
 			this.withheldFrom().length === 0
 		);

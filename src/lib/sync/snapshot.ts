@@ -1,4 +1,5 @@
 import { decodeCbor, encodeCbor } from '../protocol/cbor.js';
+import { lowerByKnob } from '../knobs.js';
 
 /**
  * The payload of a snapshot entry (`EntryKind.snapshot`, SECURITY-RULES.md rule 14), sealed
@@ -22,6 +23,18 @@ export interface SnapshotPayload {
 
 /** Log entries between two snapshots an administering device uploads. */
 export const SNAPSHOT_EVERY = 500;
+
+/**
+ * Test knob (docs/protocol.md, "Snapshots"): snapshots after fewer entries (at least 2), so a
+ * browser test sees a new device catch up from one. Only ever more often than
+ * {@link SNAPSHOT_EVERY}; what a device accepts from a snapshot is checked the same.
+ */
+export const SNAPSHOT_EVERY_KNOB = 'tend-snapshot-every';
+
+/** The log entries between snapshots in force: {@link SNAPSHOT_EVERY} or the knob's fewer. */
+export function snapshotEvery(storage?: Pick<Storage, 'getItem'>): number {
+	return lowerByKnob(SNAPSHOT_EVERY_KNOB, SNAPSHOT_EVERY, 2, storage);
+}
 
 const COUNTER_KEY = /^[0-9a-f]{64}:[0-9a-f]{32}:\d{1,10}$/;
 const ACTOR = /^[0-9a-f]{2,64}$/;

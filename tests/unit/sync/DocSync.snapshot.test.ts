@@ -11,6 +11,9 @@ import type { DocProblem, DocSync } from '../../../src/lib/sync/DocSync.js';
 import {
 	decodeSnapshotPayload,
 	encodeSnapshotPayload,
+	SNAPSHOT_EVERY,
+	SNAPSHOT_EVERY_KNOB,
+	snapshotEvery,
 	type SnapshotPayload
 } from '../../../src/lib/sync/snapshot.js';
 import { conversationWith, FakeLog, pushAll } from '../../helpers/syncFixtures.js';
@@ -292,3 +295,17 @@ async function conversationWithSameDoc(c: Conversation): Promise<{ sync: DocSync
 	});
 	return { sync };
 }
+
+describe('the snapshot test knob', () => {
+	it('makes snapshots more frequent, never less', () => {
+		const storage = (value: string | null) => ({
+			getItem: (key: string) => (key === SNAPSHOT_EVERY_KNOB ? value : null)
+		});
+		expect(snapshotEvery(storage(null))).toBe(SNAPSHOT_EVERY);
+		expect(snapshotEvery(storage('4'))).toBe(4);
+		expect(snapshotEvery(storage(String(SNAPSHOT_EVERY * 4)))).toBe(SNAPSHOT_EVERY);
+		expect(snapshotEvery(storage('1'))).toBe(SNAPSHOT_EVERY);
+		expect(snapshotEvery(storage('-3'))).toBe(SNAPSHOT_EVERY);
+		expect(snapshotEvery(storage('4.5'))).toBe(SNAPSHOT_EVERY);
+	});
+});
