@@ -220,12 +220,9 @@ export class ConversationController implements ConversationHandle {
 	/** The last record read from the document (for the actions, which check rights on it). */
 	#record: ConversationRecord | undefined;
 
-	/** Announcements: the id of the sibling document its genesis named (rule 7). */
+	/** Announcements: the id of the sibling document an administrator named (rule 7). */
 	#siblingKey(): string | undefined {
-		const source = this.#app.source(this.#docKey);
-		if (!source?.handle.isReady()) return undefined;
-		const doc = source.handle.doc() as A.Doc<ConversationDoc>;
-		return doc.kind === 'announcements' && typeof doc.sibling === 'string' ? doc.sibling : undefined;
+		return this.#app.siblingKeyOf(this.#docKey);
 	}
 
 	#siblingListened: string | undefined;

@@ -9,6 +9,7 @@ import { readyCrypto } from '../crypto/sodium.js';
 import { fromBase64Url, toBase64Url, toHex } from '../protocol/bytes.js';
 import { decodeCbor, encodeCbor } from '../protocol/cbor.js';
 import { isSiblingDoc, type ConversationDoc, type SiblingDoc } from '../model/conversation.js';
+import { readSiblingKey } from '../model/siblingKey.js';
 import { writeAvailability, type AvailabilityRecord } from '../model/availability.js';
 import { parseQuickReplies } from '../boundaries/quickReplies.js';
 import { defaultQuickReplies } from './defaultQuickReplies.js';
@@ -1362,16 +1363,25 @@ export class RealTendApp implements TendApp {
 	 * what in it; undefined for other kinds and until the sibling is open here.
 	 */
 	siblingOf(docKey: string): { key: string; doc: A.Doc<SiblingDoc>; authority: Authority } | undefined {
-		const source = this.#sources.get(docKey);
-		if (!source?.handle.isReady()) return undefined;
-		const doc = source.handle.doc() as A.Doc<ConversationDoc>;
-		const key = doc.kind === 'announcements' && typeof doc.sibling === 'string' ? doc.sibling : undefined;
+		const key = this.siblingKeyOf(docKey);
 		const sibling = key ? this.#sources.get(key) : undefined;
 		if (!key || !sibling?.handle.isReady()) return undefined;
 		const siblingDoc = sibling.handle.doc();
 		const authority = this.authority(key);
 		if (!isSiblingDoc(siblingDoc) || !authority) return undefined;
 		return { key, doc: siblingDoc as A.Doc<SiblingDoc>, authority };
+	}
+
+	/**
+	 * Announcements: the relay id of the sibling document, as an administering device named it
+	 * (`readSiblingKey`: a pointer a writer changed is ignored); undefined for other kinds.
+	 */
+	siblingKeyOf(docKey: string): string | undefined {
+		const source = this.#sources.get(docKey);
+		const authority = this.authority(docKey);
+		if (!source?.handle.isReady() || !authority) return undefined;
+		const doc = source.handle.doc() as A.Doc<ConversationDoc>;
+		return readSiblingKey(doc, authority.deviceOf, (device) => authority.admins.has(device));
 	}
 
 	/** Who may do what in a conversation (see authority.ts); undefined if it isn't open here. */
