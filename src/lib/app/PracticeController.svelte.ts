@@ -135,7 +135,7 @@ export class PracticeController implements PracticeHandle {
 				{ title: t('practice.channel.frontDesk'), area: 'scheduling', kind: 'group' }
 			]
 		});
-		await this.#app.adoptPractice(started.directory, started.channels);
+		await this.#app.adoptPractice(started.directory, started.channels, started.siblings);
 		this.#app.audit.record(AuditKind.conversationCreated, { doc: started.directory.docKey });
 		for (const channel of started.channels) {
 			this.#app.audit.record(AuditKind.conversationCreated, { doc: channel.docKey });

@@ -981,8 +981,10 @@ export class RealTendApp implements TendApp {
 	/**
 	 * Takes a practice this device started: the directory and its channels join this person's
 	 * list (the directory is never shown as a conversation), and the index names the directory.
+	 * The announcements' siblings are held and synced, never listed.
 	 */
-	async adoptPractice(directory: DocSync, channels: DocSync[]): Promise<void> {
+	async adoptPractice(directory: DocSync, channels: DocSync[], siblings: DocSync[] = []): Promise<void> {
+		for (const sibling of siblings) await this.#addSibling(sibling);
 		for (const sync of [directory, ...channels]) {
 			this.#sources.set(sync.docKey, syncSource(sync, this.#runtime?.engine?.periodsOf(sync)));
 			await this.#addToIndex(sync.docKey);

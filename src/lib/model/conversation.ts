@@ -241,6 +241,16 @@ export function addMember(doc: ConversationDoc, deviceHex: string, member: Membe
 	if (!doc.members[deviceHex]) doc.members[deviceHex] = { availability: {}, ...member };
 }
 
+/**
+ * Lists a member, or lists them again after they were marked removed (a practice member whose
+ * role may read the channel again). Display only, like {@link markMemberRemoved}.
+ */
+export function showMember(doc: ConversationDoc, deviceHex: string, member: Member): void {
+	const existing = doc.members[deviceHex];
+	if (!existing) addMember(doc, deviceHex, member);
+	else if (existing.removedAt !== undefined) delete existing.removedAt;
+}
+
 /** Marks a member removed (display only; the epoch chain is the authority, rule 7). */
 export function markMemberRemoved(doc: ConversationDoc, deviceHex: string, now: number): void {
 	const member = doc.members[deviceHex];

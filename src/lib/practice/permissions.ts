@@ -25,6 +25,12 @@ export const AREAS = [
 	'directory',
 	/** Practice-wide news: owners and clinicians post, everyone on the team reads. */
 	'announcements',
+	/**
+	 * The sibling of the announcements (rule 7): reactions and read markers, which everyone who
+	 * reads the announcements writes, readers included. Listed in the directory next to its
+	 * announcements, so letting in, role changes and removals treat it like any document.
+	 */
+	'announcement-reactions',
 	/** Clinical team channels (case consultation). */
 	'team',
 	/** Scheduling channels and boards. */
@@ -63,6 +69,7 @@ export const ACCESS: Readonly<Record<Role, Readonly<Record<Area, Access>>>> = {
 	owner: {
 		directory: 'admin',
 		announcements: 'admin',
+		'announcement-reactions': 'admin',
 		team: 'admin',
 		scheduling: 'admin',
 		billing: 'admin',
@@ -72,6 +79,7 @@ export const ACCESS: Readonly<Record<Role, Readonly<Record<Area, Access>>>> = {
 	clinician: {
 		directory: 'read',
 		announcements: 'write',
+		'announcement-reactions': 'write',
 		team: 'write',
 		scheduling: 'write',
 		billing: 'none',
@@ -81,6 +89,7 @@ export const ACCESS: Readonly<Record<Role, Readonly<Record<Area, Access>>>> = {
 	staff: {
 		directory: 'read',
 		announcements: 'read',
+		'announcement-reactions': 'write',
 		team: 'none',
 		scheduling: 'write',
 		billing: 'write',
@@ -90,6 +99,7 @@ export const ACCESS: Readonly<Record<Role, Readonly<Record<Area, Access>>>> = {
 	client: {
 		directory: 'none',
 		announcements: 'none',
+		'announcement-reactions': 'none',
 		team: 'none',
 		scheduling: 'none',
 		billing: 'none',

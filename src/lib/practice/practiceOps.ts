@@ -12,11 +12,16 @@ import {
 import { fromBase64Url, fromHex, toHex } from '../protocol/bytes.js';
 import type { InviteInfo } from '../protocol/invite.js';
 import { isListed } from '../protocol/records.js';
-import { createConversation } from '../sync/createConversation.js';
+import { createAnnouncements, createConversation } from '../sync/createConversation.js';
 import { createPractice } from '../sync/createPractice.js';
 import type { DocSync, DocSyncContext } from '../sync/DocSync.js';
 import type { JoinClaim, StoredInvite, SyncEngine } from '../sync/SyncEngine.js';
-import type { ConversationKind } from '../model/conversation.js';
+import {
+	markMemberRemoved,
+	showMember,
+	type ConversationDoc,
+	type ConversationKind
+} from '../model/conversation.js';
 import { deviceRecordsOf } from '../model/deviceRecords.js';
 import { devicesOfPerson } from './devicesOfPerson.js';
 import {
@@ -55,11 +60,16 @@ export interface StarterChannel {
 export interface StartedPractice {
 	directory: DocSync;
 	channels: DocSync[];
+	/** The sibling documents of the announcements channels (rule 7), never shown as channels. */
+	siblings: DocSync[];
 }
 
 /**
  * Creates the practice directory and its starter channels, all administered by this device
- * (the owner's), and lists the channels in the directory.
+ * (the owner's), and lists the channels in the directory. An announcements channel is created
+ * with its sibling document (`createAnnouncements`), listed as `announcement-reactions`: the
+ * permissions table makes everyone who reads the announcements a writer there, so readers can
+ * react and mark as read (rule 7).
  */
 export async function startPractice(
 	deps: PracticeDeps,
@@ -69,20 +79,31 @@ export async function startPractice(
 	deps.engine.add(directory);
 	deps.engine.practiceDoc = directory.docKey;
 	const channels: DocSync[] = [];
+	const siblings: DocSync[] = [];
+	const list = (sync: DocSync, title: string, area: Area) =>
+		deps.write<PracticeDoc>(directory, (doc) =>
+			listDocument(doc, sync.docKey, { title, area, type: 'conversation', now: Date.now() })
+		);
 	for (const channel of params.channels) {
-		const sync = await createConversation(deps.ctx, {
-			title: channel.title,
-			creatorName: params.ownerName,
-			kind: channel.kind
-		});
+		const named = { title: channel.title, creatorName: params.ownerName };
+		if (channel.kind === 'announcements') {
+			if (channel.area !== 'announcements') throw new Error('announcements belong to the announcements area');
+			// The sibling first: the conversation's genesis names it, and it is granted with it.
+			const { conversation, sibling } = await createAnnouncements(deps.ctx, named);
+			deps.engine.add(sibling);
+			deps.engine.add(conversation);
+			siblings.push(sibling);
+			channels.push(conversation);
+			await list(sibling, channel.title, 'announcement-reactions');
+			await list(conversation, channel.title, channel.area);
+			continue;
+		}
+		const sync = await createConversation(deps.ctx, { ...named, kind: channel.kind });
 		deps.engine.add(sync);
 		channels.push(sync);
-		const now = Date.now();
-		await deps.write<PracticeDoc>(directory, (doc) =>
-			listDocument(doc, sync.docKey, { title: channel.title, area: channel.area, type: 'conversation', now })
-		);
+		await list(sync, channel.title, channel.area);
 	}
-	return { directory, channels };
+	return { directory, channels, siblings };
 }
 
 /** The directory as it reads on this device, with only administrators' role assignments. */
@@ -169,6 +190,7 @@ export async function admitToPractice(
 	}
 	if (view.safetyCode[role] && !options.codesCompared) throw new AdmitError('compare-codes');
 
+	const granted: DocSync[] = [];
 	const claim = await deps.engine.admit(directory, inviteId, {
 		write: mayPost(role, 'directory'),
 		before: async (c) => {
@@ -177,15 +199,40 @@ export async function admitToPractice(
 				if (!sync || !mayRead(role, entry.area)) continue;
 				if (!sync.isAdmin(deps.ctx.author.device.publicKey)) continue;
 				await deps.engine.grantAccess(sync, c.device, c.boxPk, mayPost(role, entry.area));
+				granted.push(sync);
 			}
 		}
 	});
 	const person = toHex(claim.device);
 	const now = Date.now();
+	// Each channel names its members (display: who wrote, reacted, read; and the device links
+	// that add a member's new devices go through a document's members).
+	for (const sync of granted) await showInChannel(deps, sync, person, claim.name);
 	await deps.write<PracticeDoc>(directory, (doc) =>
 		addMember(doc, { person, name: claim.name, devices: [person], role, now })
 	);
 	return { claim, role };
+}
+
+/**
+ * Names a member in a practice channel's member list, or marks them removed (`name`
+ * undefined). For display only (rule 7): the chain decides. Documents that aren't conversations
+ * (the directory, announcements' siblings, boards) are left alone.
+ */
+async function showInChannel(
+	deps: PracticeDeps,
+	sync: DocSync,
+	person: string,
+	name: string | undefined
+): Promise<void> {
+	const doc = sync.handle.doc() as Partial<ConversationDoc> | undefined;
+	if (typeof doc?.title !== 'string' || typeof doc.members !== 'object') return;
+	const now = Date.now();
+	await deps.write<ConversationDoc>(sync, (d) =>
+		name === undefined
+			? markMemberRemoved(d, person, now)
+			: showMember(d, person, { name, role: 'member', addedAt: now })
+	);
 }
 
 export interface RoleChangeOutcome {
@@ -215,6 +262,7 @@ export async function changeRole(
 	if (roleOf(view, toHex(me.publicKey)) !== 'owner') throw new Error('only an owner changes roles');
 	const from = roleOf(view, person);
 	if (!from) throw new Error('no such member');
+	const name = view.members.find((m) => m.person === person)?.name ?? '';
 	const outcome: RoleChangeOutcome = { changed: [], skipped: [], unsealed: [] };
 	if (from === to) return outcome;
 	// The person's device records, as published in the directory and the documents they're in.
@@ -235,6 +283,8 @@ export async function changeRole(
 		const kind = await applyStep(deps, sync, { me, devices, from, to, area, view, person });
 		if (kind.step !== 'none') outcome.changed.push({ docKey, kind: kind.step });
 		outcome.unsealed.push(...kind.unsealed);
+		if (kind.step === 'rotate') await showInChannel(deps, sync, person, undefined);
+		if (kind.step === 'admit') await showInChannel(deps, sync, person, name);
 	}
 	const now = Date.now();
 	await deps.write<PracticeDoc>(directory, (doc) => assignRole(doc, person, to, now));
@@ -275,6 +325,7 @@ export async function removeFromPractice(
 		const result = await deps.engine.removeDevices(sync, devices, { readers });
 		if (result.rotated) outcome.changed.push({ docKey, kind: 'rotate' });
 		outcome.unsealed.push(...result.unsealed.map(toHex));
+		if (sync !== directory) await showInChannel(deps, sync, person, undefined);
 	}
 	const now = Date.now();
 	await deps.write<PracticeDoc>(directory, (doc) => removeMember(doc, person, now));

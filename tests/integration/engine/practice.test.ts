@@ -2,6 +2,7 @@ import { Buffer } from 'node:buffer';
 import { randomBytes as nodeRandomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import * as A from '@automerge/automerge';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { deriveAccessKey } from '../../../src/lib/crypto/documentKeys.js';
 import { readyCrypto } from '../../../src/lib/crypto/sodium.js';
@@ -10,6 +11,10 @@ import { toBase64Url, toHex } from '../../../src/lib/protocol/bytes.js';
 import { RelayError } from '../../../src/lib/protocol/errors.js';
 import { deriveInviteKeys, openInviteInfo } from '../../../src/lib/protocol/invite.js';
 import { isListed } from '../../../src/lib/protocol/records.js';
+import type { ConversationDoc, SiblingDoc } from '../../../src/lib/model/conversation.js';
+import { markRead, setReaction } from '../../../src/lib/model/messageOps.js';
+import { readConversation, type ReadContext } from '../../../src/lib/model/readConversation.js';
+import { encodings, filesUnder, findInFiles } from '../../helpers/scanFiles.js';
 import {
 	AdmitError,
 	admitToPractice,
@@ -90,7 +95,9 @@ async function refusal(promise: Promise<unknown>): Promise<string> {
 
 const NAMES = {
 	practice: `Riverside-${nodeRandomBytes(4).toString('hex')} Practice`,
-	owner: `Dr-Owner-${nodeRandomBytes(4).toString('hex')}`
+	owner: `Dr-Owner-${nodeRandomBytes(4).toString('hex')}`,
+	staff: `Front-Desk-${nodeRandomBytes(4).toString('hex')}`,
+	announcement: `Staff meeting moved to Thursday ${nodeRandomBytes(4).toString('hex')}`
 };
 
 /** An owner's practice with announcements, a team channel and a scheduling channel. */
@@ -164,8 +171,9 @@ describe('a practice: roles decide who is let in and who may write (issue 7)', (
 		expect(clinician.info.role).toBe('clinician');
 		expect(staff.info.role).toBe('staff');
 
-		await waitFor(() => clinician.docs.size === 4, 15_000, 'clinician holds four documents');
-		await waitFor(() => staff.docs.size === 3, 15_000, 'staff hold three documents');
+		// The announcements' sibling comes with them (rule 7): clinicians and staff write it.
+		await waitFor(() => clinician.docs.size === 5, 15_000, 'clinician holds five documents');
+		await waitFor(() => staff.docs.size === 4, 15_000, 'staff hold four documents');
 		expect(staff.docs.has(team.docKey)).toBe(false);
 		expect(clinician.docs.has(team.docKey)).toBe(true);
 
@@ -230,7 +238,7 @@ describe('a practice: roles decide who is let in and who may write (issue 7)', (
 		const stays = await joinPractice(owner, started, 'clinician', 'Dr-Stays');
 		const demoted = await joinPractice(owner, started, 'clinician', 'Dr-Demoted');
 		const staff = await joinPractice(owner, started, 'staff', 'Front-Desk');
-		await waitFor(() => demoted.docs.size === 4 && stays.docs.size === 4 && staff.docs.size === 3);
+		await waitFor(() => demoted.docs.size === 5 && stays.docs.size === 5 && staff.docs.size === 4);
 		const demotedTeam = demoted.docs.get(team.docKey)!;
 		const staysTeam = stays.docs.get(team.docKey)!;
 		await send(owner, team, 'case review at 3');
@@ -305,11 +313,11 @@ describe('a practice: roles decide who is let in and who may write (issue 7)', (
 		const [announcements] = started.channels;
 		const clinician = await joinPractice(owner, started, 'clinician', 'Dr-Clin');
 		const staff = await joinPractice(owner, started, 'staff', 'Front-Desk');
-		await waitFor(() => staff.docs.size === 3 && clinician.docs.size === 4);
+		await waitFor(() => staff.docs.size === 4 && clinician.docs.size === 5);
 		const staffAnn = staff.docs.get(announcements.docKey)!;
 		const clinicianAnn = clinician.docs.get(announcements.docKey)!;
 		const otherStaff = await joinPractice(owner, started, 'staff', 'Billing');
-		await waitFor(() => otherStaff.docs.size === 3);
+		await waitFor(() => otherStaff.docs.size === 4);
 		const otherAnn = otherStaff.docs.get(announcements.docKey)!;
 
 		await changeRole(depsOf(owner), started.directory, toHex(pk(staff.device)), 'client');
@@ -327,11 +335,11 @@ describe('a practice: roles decide who is let in and who may write (issue 7)', (
 		const stays = await joinPractice(owner, started, 'clinician', 'Dr-Stays');
 		const leaves = await joinPractice(owner, started, 'clinician', 'Dr-Leaves');
 		const staff = await joinPractice(owner, started, 'staff', 'Front-Desk');
-		await waitFor(() => leaves.docs.size === 4 && stays.docs.size === 4 && staff.docs.size === 3);
+		await waitFor(() => leaves.docs.size === 5 && stays.docs.size === 5 && staff.docs.size === 4);
 
 		const outcome = await removeFromPractice(depsOf(owner), started.directory, toHex(pk(leaves.device)));
 		expect(outcome.changed.map((c) => c.docKey).sort()).toEqual(
-			[started.directory.docKey, ...started.channels.map((c) => c.docKey)].sort()
+			[started.directory.docKey, ...started.channels.map((c) => c.docKey), ...started.siblings.map((c) => c.docKey)].sort()
 		);
 		expect(outcome.unsealed).toEqual([]);
 
@@ -383,7 +391,7 @@ describe('a practice: roles decide who is let in and who may write (issue 7)', (
 		const { owner, started } = await practice();
 		const marker = `Tënd-staff-${nodeRandomBytes(4).toString('hex')}-çà`;
 		const staff = await joinPractice(owner, started, 'staff', marker);
-		await waitFor(() => staff.docs.size === 3);
+		await waitFor(() => staff.docs.size === 4);
 		const staffDirectory = staff.docs.get(started.directory.docKey)!;
 		await waitFor(() => viewOf(staffDirectory)?.members.some((m) => m.name === marker), 15_000, 'synced');
 
@@ -406,5 +414,118 @@ describe('a practice: roles decide who is let in and who may write (issue 7)', (
 			expect(found(text), text).toEqual([]);
 		}
 		await relay!.restart();
+	});
+});
+
+/** How `device` reads the announcements, merged with the sibling (as the conversation screen does). */
+function readAs(device: NodeDevice, conversation: DocSync, sibling: DocSync) {
+	const deviceOf = (sync: DocSync) => (actor: string) => {
+		const key = sync.deviceOfActor(actor);
+		return key ? toHex(key) : undefined;
+	};
+	const ctx: ReadContext = {
+		me: toHex(pk(device)),
+		deviceOf: deviceOf(conversation),
+		isAdmin: (d) => conversation.head.admins.some((k) => toHex(k) === d),
+		sibling: { doc: sibling.handle.doc() as A.Doc<SiblingDoc>, deviceOf: deviceOf(sibling) }
+	};
+	return readConversation(conversation.handle.doc() as A.Doc<ConversationDoc>, ctx);
+}
+
+describe("the practice's announcements: readers react and mark as read in the sibling (rule 7)", () => {
+	it('staff react and mark as read, the owner sees it; a message entry of theirs is still refused', async () => {
+		const { owner, started } = await practice();
+		const [announcements] = started.channels;
+		const [sibling] = started.siblings;
+		const staff = await joinPractice(owner, started, 'staff', NAMES.staff);
+		await waitFor(() => staff.docs.size === 4, 15_000, 'staff hold four documents');
+		const staffAnn = staff.docs.get(announcements.docKey)!;
+		const staffSibling = staff.docs.get(sibling.docKey)!;
+		const staffHex = toHex(pk(staff.device));
+
+		// The chain says it: a reader of the announcements, a writer of its sibling. The owner's
+		// device names the sibling in the announcements, and the member in its member list.
+		expect(isListed(announcements.head.readers, pk(staff.device))).toBe(true);
+		expect(isListed(announcements.head.writers, pk(staff.device))).toBe(false);
+		expect(isListed(sibling.head.writers, pk(staff.device))).toBe(true);
+		expect((announcements.handle.doc() as ConversationDoc).sibling).toBe(sibling.docKey);
+		expect((announcements.handle.doc() as ConversationDoc).members[staffHex]?.name).toBe(NAMES.staff);
+
+		await send(owner, announcements, NAMES.announcement);
+		await waitFor(() => texts(staffAnn).includes(NAMES.announcement), 15_000, 'staff read it');
+		await waitFor(() => staffSibling.handle.isReady() && (staffSibling.handle.doc() as SiblingDoc).type === 'sibling', 15_000, 'sibling');
+		const messageId = readAs(staff.device, staffAnn, staffSibling).messages[0].id;
+
+		await depsOf(staff.device).write<SiblingDoc>(staffSibling, (d) => {
+			setReaction(d, messageId, '🌻', true);
+			markRead(d, staffHex, staffHex, messageId, Date.now());
+		});
+		await waitFor(() => readAs(owner, announcements, sibling).messages[0].reactions.length === 1, 15_000, 'reaction');
+		const seen = readAs(owner, announcements, sibling);
+		expect(seen.messages[0].reactions).toEqual([{ emoji: '🌻', devices: [staffHex] }]);
+		expect(seen.messages[0].readBy).toContain(staffHex);
+		expect(seen.ignoredOps).toBe(0);
+		await waitFor(() => staffSibling.outbox.length === 0, 15_000, 'the relay took the sibling entry');
+
+		// A message entry of theirs into the announcements themselves is refused by the relay.
+		staff.device.stop();
+		await appendText(staff.device, staffAnn, 'staff posting anyway');
+		await staffAnn.commitLocal();
+		const entry = staffAnn.outbox[staffAnn.outbox.length - 1].entry;
+		const raw = await RelayClient.connect(relay!.url);
+		clients.push(raw);
+		await raw.hello(staff.device.ctx.author.device);
+		await raw.openDoc(announcements.doc, announcements.accessKey(), announcements.head.n);
+		expect(await refusal(raw.request('push', { doc: announcements.doc, entry }))).toBe('not-writer');
+
+		// Neither the relay's files nor the staff device's storage hold the announcement, the
+		// reaction or whose read marker is whose. Positive control: a marker sent in clear as an
+		// invite's details is stored as sent, and must be found by the same scan.
+		const control = `clear-control-${nodeRandomBytes(4).toString('hex')}`;
+		await owner.engine.connection.request('invite.create', {
+			invite: nodeRandomBytes(16),
+			authPk: nodeRandomBytes(32),
+			info: Buffer.from(control, 'latin1'),
+			expires: Date.now() + 60_000
+		});
+		const secrets = [NAMES.announcement, '🌻', messageId, `${staffHex}:${staffHex}`, NAMES.staff];
+		const hits = findInFiles(filesUnder(relay!.dataDir), [control, ...secrets]);
+		expect(hits.has(control)).toBe(true);
+		hits.delete(control);
+		expect(Object.fromEntries(hits)).toEqual({});
+		const stored = await staff.device.backend.range('');
+		const blobs = stored.flatMap(({ key, value }) => [Buffer.from(key, 'utf8'), Buffer.from(value)]);
+		const inStore = (text: string) => blobs.some((b) => encodings(text).some((form) => b.includes(form)));
+		for (const secret of secrets) expect(inStore(secret), secret).toBe(false);
+		expect(inStore(Buffer.from(stored[0].value.subarray(0, 24)).toString('latin1'))).toBe(true);
+	});
+
+	it('a role change carries the sibling: losing the announcements rotates it, regaining them lets back in as a writer', async () => {
+		const { owner, started } = await practice();
+		const [announcements] = started.channels;
+		const [sibling] = started.siblings;
+		const staff = await joinPractice(owner, started, 'staff', NAMES.staff);
+		const other = await joinPractice(owner, started, 'staff', 'Billing');
+		await waitFor(() => staff.docs.size === 4 && other.docs.size === 4, 15_000, 'both hold four documents');
+		const staffHex = toHex(pk(staff.device));
+
+		const outcome = await changeRole(depsOf(owner), started.directory, staffHex, 'client');
+		expect(outcome.changed).toEqual(expect.arrayContaining([{ docKey: sibling.docKey, kind: 'rotate' }]));
+		expect(sibling.head.gen).toBe(1);
+		expect(sibling.excludes(pk(staff.device))).toBe(true);
+		// The staff member who stays writes on under the new key; the one who left gets nothing.
+		const otherSibling = other.docs.get(sibling.docKey)!;
+		await waitFor(() => otherSibling.head.gen === 1 && otherSibling.holdsHeadSecret, 15_000, 'new key');
+		expect(staff.docs.get(sibling.docKey)!.secretOf(1)).toBeUndefined();
+		expect((announcements.handle.doc() as ConversationDoc).members[staffHex]?.removedAt).toBeDefined();
+
+		const back = await changeRole(depsOf(owner), started.directory, staffHex, 'staff');
+		expect(back.changed).toEqual(expect.arrayContaining([{ docKey: sibling.docKey, kind: 'admit' }]));
+		expect(back.unsealed).toEqual([]);
+		expect(isListed(sibling.head.writers, pk(staff.device))).toBe(true);
+		expect(isListed(announcements.head.readers, pk(staff.device))).toBe(true);
+		expect((announcements.handle.doc() as ConversationDoc).members[staffHex]?.removedAt).toBeUndefined();
+		const staffSibling = staff.docs.get(sibling.docKey)!;
+		await waitFor(() => staffSibling.secretOf(1) !== undefined, 15_000, 'the new key reaches them again');
 	});
 });

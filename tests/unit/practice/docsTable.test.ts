@@ -7,6 +7,7 @@ import { ACCESS, AREAS, ROLES } from '../../../src/lib/practice/permissions.js';
 const ROW_NAMES: Record<string, (typeof AREAS)[number]> = {
 	'practice directory': 'directory',
 	announcements: 'announcements',
+	'announcement reactions and read markers': 'announcement-reactions',
 	'team channels': 'team',
 	scheduling: 'scheduling',
 	billing: 'billing',

@@ -80,6 +80,7 @@ const AREAS_EXPECTED: Record<Role, Record<Area, Row>> = {
 	owner: {
 		directory: same(true, true),
 		announcements: same(true, true),
+		'announcement-reactions': same(true, true),
 		team: same(true, true),
 		scheduling: same(true, true),
 		billing: same(true, true),
@@ -89,6 +90,7 @@ const AREAS_EXPECTED: Record<Role, Record<Area, Row>> = {
 	clinician: {
 		directory: same(true, false),
 		announcements: same(true, true),
+		'announcement-reactions': same(true, true),
 		team: same(true, true),
 		scheduling: same(true, true),
 		billing: none,
@@ -98,6 +100,7 @@ const AREAS_EXPECTED: Record<Role, Record<Area, Row>> = {
 	staff: {
 		directory: same(true, false),
 		announcements: same(true, false),
+		'announcement-reactions': same(true, true),
 		team: none,
 		scheduling: same(true, true),
 		billing: same(true, true),
@@ -107,6 +110,7 @@ const AREAS_EXPECTED: Record<Role, Record<Area, Row>> = {
 	client: {
 		directory: none,
 		announcements: none,
+		'announcement-reactions': none,
 		team: none,
 		scheduling: none,
 		billing: none,
@@ -155,6 +159,21 @@ describe('practice permissions: documents', () => {
 			expect(accessTo('staff', area, true)).toBe('none');
 			expect(accessTo('staff', area, false)).toBe('none');
 		}
+	});
+
+	it('whoever reads the announcements writes their reactions and read markers (rule 7)', () => {
+		for (const role of ROLES) {
+			const announcements = accessTo(role, 'announcements');
+			const reactions = accessTo(role, 'announcement-reactions');
+			if (announcements === 'none') expect(reactions, role).toBe('none');
+			else if (announcements === 'admin') expect(reactions, role).toBe('admin');
+			else expect(reactions, role).toBe('write');
+		}
+		// A reader of the announcements is still let into the sibling as a writer.
+		expect(epochChangeFor('client', 'staff', 'announcement-reactions')).toBe('admit');
+		expect(mayPost('staff', 'announcement-reactions')).toBe(true);
+		expect(epochChangeFor('staff', 'client', 'announcement-reactions')).toBe('rotate');
+		expect(epochChangeFor('clinician', 'staff', 'announcement-reactions')).toBe('none');
 	});
 
 	it('a client reads nothing practice-wide', () => {

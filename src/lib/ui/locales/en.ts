@@ -830,6 +830,7 @@ export const en = {
 	'practice.role.client': 'Client',
 	'practice.area.directory': 'Practice directory',
 	'practice.area.announcements': 'Announcements',
+	'practice.area.announcement-reactions': 'Reactions and read markers in announcements',
 	'practice.area.team': 'Team channels',
 	'practice.area.scheduling': 'Scheduling',
 	'practice.area.billing': 'Billing',

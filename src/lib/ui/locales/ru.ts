@@ -846,6 +846,7 @@ export const ru = {
 	'practice.role.client': 'Клиент',
 	'practice.area.directory': 'Справочник практики',
 	'practice.area.announcements': 'Объявления',
+	'practice.area.announcement-reactions': 'Реакции и отметки о прочтении в объявлениях',
 	'practice.area.team': 'Каналы команды',
 	'practice.area.scheduling': 'Расписание',
 	'practice.area.billing': 'Оплата',
