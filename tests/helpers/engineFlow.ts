@@ -4,6 +4,7 @@ import { toHex } from '../../src/lib/protocol/bytes.js';
 import { deriveInviteKeys, openInviteInfo, type InviteInfo, type InviteKeys } from '../../src/lib/protocol/invite.js';
 import type { DocSync } from '../../src/lib/sync/DocSync.js';
 import type { JoinClaim, PendingJoin } from '../../src/lib/sync/SyncEngine.js';
+import { expect } from 'vitest';
 import { waitFor, type NodeDevice } from './nodeDevice.js';
 
 /** Steps the engine-level integration tests share: reading, writing, inviting and admitting. */
@@ -87,4 +88,32 @@ export async function inviteAndAdmit(
 	});
 	const joined = await admitted;
 	return { joined, joinedSibling: await siblingAdmitted, request, info, keys };
+}
+
+/**
+ * Links `tablet` (started and online) to the person of `existing`, the short code compared;
+ * resolves with the tablet's copy of `docKey` once an administering device let it in.
+ */
+export async function linkDevice(
+	existing: NodeDevice,
+	tablet: NodeDevice,
+	names: { label: string; name: string },
+	docKey: string
+): Promise<DocSync> {
+	const linked = new Promise<DocSync>((resolve) =>
+		tablet.engine.on('linked-doc', (sync) => {
+			if (sync.docKey === docKey) resolve(sync);
+		})
+	);
+	const { fragment, inviteId } = await existing.engine.links.startLink();
+	const { safetyCode } = await tablet.engine.links.claimLink(fragment, names.label);
+	const request = (await waitFor(() =>
+		existing.engine.links.requests().find((r) => r.inviteId === inviteId)
+	))!;
+	// The person compares the two codes; a relay that swapped a key would make them differ.
+	expect(request.safetyCode).toBe(safetyCode);
+	expect(toHex(request.device)).toBe(toHex(tablet.ctx.author.device.publicKey));
+	expect(request.label).toBe(names.label);
+	await existing.engine.links.confirmLink(inviteId, names.name);
+	return linked;
 }

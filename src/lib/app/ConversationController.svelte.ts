@@ -656,8 +656,8 @@ export class ConversationController implements ConversationHandle {
 		if (!newest || (record.readIndex.get(me) ?? -1) >= newest.index) return;
 		// Announcements: every member's marker goes in the sibling document (rule 7).
 		const sibling = this.#siblingKey();
-		const writesIn = sibling ?? this.#docKey;
-		if (!this.#app.authority(writesIn)?.writers.has(me)) return;
+		const authority = sibling ? this.#sibling()?.authority : this.#app.authority(this.#docKey);
+		if (!authority?.writers.has(me)) return;
 		this.#marking = true;
 		try {
 			const mark = (doc: Pick<ConversationDoc, 'reads'>) => markRead(doc, me, me, newest.id, Date.now());

@@ -1369,7 +1369,8 @@ export class RealTendApp implements TendApp {
 		const sibling = key ? this.#sources.get(key) : undefined;
 		if (!key || !sibling?.handle.isReady()) return undefined;
 		const siblingDoc = sibling.handle.doc();
-		const authority = this.authority(key);
+		// A member's linked devices act as the member there too: the announcements say whose they are.
+		const authority = this.authority(key, this.#sources.get(docKey)?.handle.doc());
 		if (!isSiblingDoc(siblingDoc) || !authority) return undefined;
 		return { key, doc: siblingDoc as A.Doc<SiblingDoc>, authority };
 	}
@@ -1386,8 +1387,11 @@ export class RealTendApp implements TendApp {
 		return readSiblingKey(doc, authority.deviceOf, (device) => authority.admins.has(device));
 	}
 
-	/** Who may do what in a conversation (see authority.ts); undefined if it isn't open here. */
-	authority(docKey: string): Authority | undefined {
+	/**
+	 * Who may do what in a conversation (see authority.ts); undefined if it isn't open here.
+	 * `peopleFrom`: the document whose device records name the people (see `authorityOf`).
+	 */
+	authority(docKey: string, peopleFrom?: unknown): Authority | undefined {
 		const source = this.#sources.get(docKey);
 		const runtime = this.#runtime;
 		if (!source || !runtime) return undefined;
@@ -1395,7 +1399,7 @@ export class RealTendApp implements TendApp {
 		const tabActors = [...this.#tabClaims]
 			.filter((key) => key.startsWith(`${docKey}:`))
 			.map((key) => key.slice(docKey.length + 1));
-		return authorityOf(source, me, this.#peeked.get(docKey), tabActors);
+		return authorityOf(source, me, this.#peeked.get(docKey), tabActors, peopleFrom);
 	}
 
 	/** In a tab that isn't the leader: reloads the claims and epoch lists the leader persisted. */

@@ -24,15 +24,26 @@ export interface PeekedAuthority {
 	writers: Uint8Array[];
 }
 
+/**
+ * `peopleFrom` is the document whose published device records say which device is whose, when
+ * it isn't the source itself: the sibling of announcements has no member list, so its devices
+ * are resolved with the announcements' records (rule 7).
+ */
 export function authorityOf(
 	source: DocSource,
 	myHex: string,
 	peeked: PeekedAuthority | undefined,
-	tabActors: Iterable<string>
+	tabActors: Iterable<string>,
+	peopleFrom?: unknown
 ): Authority {
 	const sync = source.sync;
 	// A member's other devices act as the member (docs/protocol.md, "People and devices").
-	const people = source.handle.isReady() ? peopleOfDevices(source.handle.doc()) : new Map<string, string>();
+	const people =
+		peopleFrom !== undefined
+			? peopleOfDevices(peopleFrom)
+			: source.handle.isReady()
+				? peopleOfDevices(source.handle.doc())
+				: new Map<string, string>();
 	const asPerson = (device: string) => people.get(device) ?? device;
 	const withPeople = (devices: string[]) => new Set([...devices, ...devices.map(asPerson)]);
 	if (sync) {

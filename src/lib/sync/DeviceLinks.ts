@@ -6,6 +6,7 @@ import { decodeCbor, encodeCbor } from '../protocol/cbor.js';
 import {
 	createDeviceCert,
 	createDeviceRevocation,
+	deviceRecordHash,
 	keepListFor,
 	resolvePerson,
 	type PersonDevices
@@ -36,6 +37,7 @@ import {
 } from '../protocol/invite.js';
 import { isListed } from '../protocol/records.js';
 import type { SealedStore } from './SealedStore.js';
+import { siblingKeyOf } from './siblingKeyOf.js';
 import type { DocSync } from './DocSync.js';
 import type { RelayConnection } from './RelayConnection.js';
 
@@ -121,6 +123,8 @@ export class DeviceLinks extends EventEmitter<DeviceLinksEvents> {
 	#busy = new Set<string>();
 	#again = new Set<string>();
 	#book: DeviceBook | undefined;
+	/** Hashes of the device records seen published in documents this device administers. */
+	#seen = new Set<string>();
 
 	constructor(host: DeviceLinksHost) {
 		super();
@@ -408,6 +412,30 @@ export class DeviceLinks extends EventEmitter<DeviceLinksEvents> {
 		} finally {
 			this.#busy.delete(sync.docKey);
 		}
+		// The sibling of announcements has the announcements' members: it follows them.
+		const sibling = this.#siblingOf(sync);
+		if (sibling) await this.reconcile(sibling);
+	}
+
+	/** The sibling (rule 7) of an announcements conversation, when this device holds it. */
+	#siblingOf(sync: DocSync): DocSync | undefined {
+		const key = siblingKeyOf(sync);
+		return key ? this.#host.docs().find((d) => d.docKey === key) : undefined;
+	}
+
+	/**
+	 * The people a document's device records are acted on for: its members, and for the sibling
+	 * of announcements, which has no member list, the members of its announcements.
+	 */
+	#membersOf(sync: DocSync): string[] {
+		const own = (doc: unknown) => Object.keys((doc as { members?: object } | undefined)?.members ?? {});
+		const people = new Set(own(sync.handle.doc()));
+		for (const other of this.#host.docs()) {
+			if (other !== sync && siblingKeyOf(other) === sync.docKey) {
+				for (const person of own(other.handle.doc())) people.add(person);
+			}
+		}
+		return [...people];
 	}
 
 	async #reconcileOnce(sync: DocSync): Promise<void> {
@@ -427,12 +455,33 @@ export class DeviceLinks extends EventEmitter<DeviceLinksEvents> {
 
 		// A member's records from every document this device holds: a reader of this one
 		// (announcements) can't publish here, but publishes where they write.
-		const members = Object.keys((sync.handle.doc() as { members?: object } | undefined)?.members ?? {});
+		const members = this.#membersOf(sync);
 		const everywhere = this.#host.docs().map((d) => deviceRecordsOf(d.handle.doc()));
 		for (const person of members) {
 			if (!/^[0-9a-f]{64}$/.test(person)) continue;
 			const list = everywhere.flatMap((m) => m.get(person) ?? []);
 			if (list.length > 0) await this.#administer(sync, fromHex(person), list);
+		}
+		this.#spreadNew(sync, published);
+	}
+
+	/**
+	 * Records published here that this device hadn't seen in any document yet: every other
+	 * document goes through a pass too. A member publishes only where they write, so without
+	 * this the documents they only read (announcements, and the sibling they write but where
+	 * there is no member list to publish in) would wait for their own next change.
+	 */
+	#spreadNew(sync: DocSync, published: Map<string, Uint8Array[]>): void {
+		let fresh = false;
+		for (const record of [...published.values()].flat()) {
+			const key = toHex(deviceRecordHash(record));
+			if (this.#seen.has(key)) continue;
+			this.#seen.add(key);
+			fresh = true;
+		}
+		if (!fresh) return;
+		for (const other of this.#host.docs()) {
+			if (other !== sync) this.reconcile(other).catch(() => {});
 		}
 	}
 

@@ -8,7 +8,7 @@ import { toHex } from '../../../src/lib/protocol/bytes.js';
 import { isListed } from '../../../src/lib/protocol/records.js';
 import { createConversation } from '../../../src/lib/sync/createConversation.js';
 import { DocSync } from '../../../src/lib/sync/DocSync.js';
-import { appendText, inviteAndAdmit, texts } from '../../helpers/engineFlow.js';
+import { appendText, inviteAndAdmit, linkDevice, texts } from '../../helpers/engineFlow.js';
 import { nodeDevice, waitFor, type NodeDevice } from '../../helpers/nodeDevice.js';
 import { RelayClient } from '../../helpers/relayClient.js';
 import { RelayProcess } from '../../helpers/relayProcess.js';
@@ -76,22 +76,7 @@ async function therapistAndClient() {
 async function link(existing: NodeDevice, label: string, name: string, docKey: string) {
 	const tablet = startDevice();
 	await waitFor(() => tablet.engine.status === 'online', 15_000, 'tablet online');
-	const linked = new Promise<DocSync>((resolve) =>
-		tablet.engine.on('linked-doc', (sync) => {
-			if (sync.docKey === docKey) resolve(sync);
-		})
-	);
-	const { fragment, inviteId } = await existing.engine.links.startLink();
-	const { safetyCode } = await tablet.engine.links.claimLink(fragment, label);
-	const request = (await waitFor(() =>
-		existing.engine.links.requests().find((r) => r.inviteId === inviteId)
-	))!;
-	// The person compares the two codes; a relay that swapped a key would make them differ.
-	expect(request.safetyCode).toBe(safetyCode);
-	expect(toHex(request.device)).toBe(toHex(tablet.ctx.author.device.publicKey));
-	expect(request.label).toBe(label);
-	await existing.engine.links.confirmLink(inviteId, name);
-	return { tablet, sync: await linked };
+	return { tablet, sync: await linkDevice(existing, tablet, { label, name }, docKey) };
 }
 
 describe('people and devices through the relay', { timeout: 90_000 }, () => {

@@ -30,7 +30,7 @@ import {
 import type { Role } from '../../../src/lib/practice/permissions.js';
 import type { DocSync } from '../../../src/lib/sync/DocSync.js';
 import type { PendingJoin } from '../../../src/lib/sync/SyncEngine.js';
-import { appendText, texts } from '../../helpers/engineFlow.js';
+import { appendText, linkDevice, texts } from '../../helpers/engineFlow.js';
 import { nodeDevice, waitFor, type NodeDevice } from '../../helpers/nodeDevice.js';
 import { RelayClient } from '../../helpers/relayClient.js';
 import { RelayProcess } from '../../helpers/relayProcess.js';
@@ -432,7 +432,7 @@ function readAs(device: NodeDevice, conversation: DocSync, sibling: DocSync) {
 	return readConversation(conversation.handle.doc() as A.Doc<ConversationDoc>, ctx);
 }
 
-describe("the practice's announcements: readers react and mark as read in the sibling (rule 7)", () => {
+describe("the practice's announcements: readers react and mark as read in the sibling (rule 7)", { timeout: 90_000 }, () => {
 	it('staff react and mark as read, the owner sees it; a message entry of theirs is still refused', async () => {
 		const { owner, started } = await practice();
 		const [announcements] = started.channels;
@@ -527,5 +527,32 @@ describe("the practice's announcements: readers react and mark as read in the si
 		expect((announcements.handle.doc() as ConversationDoc).members[staffHex]?.removedAt).toBeUndefined();
 		const staffSibling = staff.docs.get(sibling.docKey)!;
 		await waitFor(() => staffSibling.secretOf(1) !== undefined, 15_000, 'the new key reaches them again');
+	});
+	it("a staff member's linked tablet reads the announcements and writes the sibling, without the owner doing anything", async () => {
+		const { owner, started } = await practice();
+		const [announcements] = started.channels;
+		const [sibling] = started.siblings;
+		const staff = await joinPractice(owner, started, 'staff', NAMES.staff);
+		await waitFor(() => staff.docs.size === 4, 15_000, 'staff hold four documents');
+		await send(owner, announcements, NAMES.announcement);
+
+		// The staff member publishes the tablet's certificate where they write (scheduling); the
+		// owner's device acts on it in every document the person reads, the sibling included.
+		const tablet = startDevice();
+		await waitFor(() => tablet.engine.status === 'online', 15_000, 'tablet online');
+		const tabletSibling = await linkDevice(staff.device, tablet, { label: 'Tablet', name: NAMES.staff }, sibling.docKey);
+		const tabletKey = pk(tablet);
+		expect(isListed(sibling.head.writers, tabletKey)).toBe(true);
+		await waitFor(() => isListed(announcements.head.readers, tabletKey), 15_000, 'listed as a reader of the announcements');
+		expect(isListed(announcements.head.writers, tabletKey)).toBe(false);
+		const tabletAnn = (await waitFor(() => tablet.engine.get(announcements.docKey), 15_000, 'announcements on the tablet'))!;
+		await waitFor(() => texts(tabletAnn).includes(NAMES.announcement), 15_000, 'the tablet reads');
+
+		const messageId = readAs(tablet, tabletAnn, tabletSibling).messages[0].id;
+		await depsOf(tablet).write<SiblingDoc>(tabletSibling, (d) => setReaction(d, messageId, '👍', true));
+		await waitFor(() => readAs(owner, announcements, sibling).messages[0].reactions.length === 1, 15_000, 'reaction');
+		expect(readAs(owner, announcements, sibling).messages[0].reactions).toEqual([
+			{ emoji: '👍', devices: [toHex(tabletKey)] }
+		]);
 	});
 });

@@ -79,3 +79,19 @@ describe('device records in a document', () => {
 		expect(after.deviceOf('aa')).toBe(toHex(tablet.publicKey));
 	});
 });
+
+describe('device records for the sibling of announcements (rule 7)', () => {
+	it('a linked device acts as its person in the sibling, from the announcements’ records', () => {
+		const { root, tablet, cert, doc } = setting();
+		const rootHex = toHex(root.publicKey);
+		publishDeviceRecords(doc, rootHex, [cert]);
+		// The sibling has no member list: its own records name nobody.
+		const sibling = { v: 1, type: 'sibling', reactions: [], reads: {} };
+		const source = sourceOf(sibling, { aa: tablet.publicKey }, [root.publicKey, tablet.publicKey]);
+		expect(authorityOf(source, rootHex, undefined, []).deviceOf('aa')).toBe(toHex(tablet.publicKey));
+
+		const withPeople = authorityOf(source, rootHex, undefined, [], doc);
+		expect(withPeople.deviceOf('aa')).toBe(rootHex);
+		expect(withPeople.writers.has(rootHex)).toBe(true);
+	});
+});
