@@ -20,6 +20,8 @@ import {
 	type SiblingDoc
 } from '../model/conversation.js';
 import { mayPost } from '../model/posting.js';
+import { deviceRecordsOf } from '../model/deviceRecords.js';
+import { devicesOfPerson } from '../practice/devicesOfPerson.js';
 import {
 	addResource,
 	clearMessageText,
@@ -361,7 +363,9 @@ export class ConversationController implements ConversationHandle {
 					name: member.name,
 					role: member.role === 'owner' ? ('owner' as const) : ('member' as const),
 					me: device === myHex,
-					online: device === myHex ? this.#app.connection === 'online' : online.has(device)
+					online: device === myHex ? this.#app.connection === 'online' : online.has(device),
+					posts: authority.writers.has(device),
+					admin: authority.admins.has(device)
 				})),
 			messages,
 			requests: claims.map((claim) => ({
@@ -850,6 +854,21 @@ export class ConversationController implements ConversationHandle {
 		await runtime.repo.flush([sync.localId]);
 		engine.schedulePush(sync);
 		await this.#loadInvites();
+		this.#recompute();
+	}
+
+	async setPosting(memberId: string, post: boolean): Promise<void> {
+		const { sync, engine, runtime } = this.#writable();
+		if (this.view?.kind !== 'announcements') throw new Error('only announcements have posters');
+		if (!sync.isAdmin(runtime.ctx.author.device.publicKey)) {
+			throw new Error('only an administrator decides who posts');
+		}
+		// Every device of the person: its records, wherever the person published them.
+		const records = engine.docs().flatMap((d) => deviceRecordsOf(d.handle.doc()).get(memberId) ?? []);
+		const devices = devicesOfPerson(fromHex(memberId), records);
+		if (await engine.setPosting(sync, devices, post)) {
+			this.#app.audit.record(AuditKind.postingChanged, { doc: this.#docKey, member: memberId, post });
+		}
 		this.#recompute();
 	}
 

@@ -70,8 +70,8 @@ export class FakeJoinHandle implements JoinHandle {
 			createdAt: Date.now(),
 			isAdmin: false,
 			members: [
-				{ id: 'm-inviter', name: inviter, role: 'owner', me: false, online: false },
-				{ id: 'me', name: me.name, role: 'member', me: true, online: true }
+				{ id: 'm-inviter', name: inviter, role: 'owner', me: false, online: false, posts: true, admin: true },
+				{ id: 'me', name: me.name, role: 'member', me: true, online: true, posts: true, admin: false }
 			],
 			messages: [],
 			requests: [],

@@ -268,7 +268,7 @@ export class FakeTendApp implements TendApp {
 			title: title.trim(),
 			createdAt: Date.now(),
 			isAdmin: true,
-			members: [{ id: 'me', name: me.name, role: 'owner', me: true, online: true }],
+			members: [{ id: 'me', name: me.name, role: 'owner', me: true, online: true, posts: true, admin: true }],
 			messages: [],
 			requests: [],
 			invites: [],
@@ -579,7 +579,9 @@ export class FakeTendApp implements TendApp {
 			name: request.name,
 			role: 'member',
 			me: false,
-			online: true
+			online: true,
+			posts: c.kind !== 'announcements',
+			admin: false
 		});
 		// The new member types for a moment, then writes (as presence frames would show it).
 		this.later(this.latency * 2, () => (this.typingIn[conversationId] = [request.name]));
@@ -595,6 +597,14 @@ export class FakeTendApp implements TendApp {
 		const c = this.find(conversationId);
 		if (!c?.isAdmin) throw new Error('only an administrator can remove members');
 		c.members = c.members.filter((m) => m.me || m.id !== memberId);
+	}
+
+	/** Lets a member of announcements post or stops them, as the real app's epoch record does. */
+	async setPosting(conversationId: string, memberId: string, post: boolean): Promise<void> {
+		await this.#wait();
+		const c = this.find(conversationId);
+		if (!c?.isAdmin) throw new Error('only an administrator decides who posts');
+		c.members = c.members.map((m) => (m.id === memberId && !m.admin ? { ...m, posts: post } : m));
 	}
 
 	get admitAfterMs(): number {
@@ -868,6 +878,10 @@ class FakeConversationHandle implements ConversationHandle {
 
 	removeMember(memberId: string): Promise<void> {
 		return this.#app.removeMember(this.#id, memberId);
+	}
+
+	setPosting(memberId: string, post: boolean): Promise<void> {
+		return this.#app.setPosting(this.#id, memberId, post);
 	}
 
 	close(): void {

@@ -96,7 +96,7 @@ function longText(): string {
 
 /** Three conversations, newest first by their last message. */
 export function demoConversations(now: number, me: Me): FakeConversation[] {
-	const self: MemberView = { id: 'me', name: me.name, role: 'owner', me: true, online: true };
+	const self: MemberView = { id: 'me', name: me.name, role: 'owner', me: true, online: true, posts: true, admin: true };
 	const sam = 'Sam Rivera';
 	const anna = 'Анна Петрова';
 
@@ -106,7 +106,7 @@ export function demoConversations(now: number, me: Me): FakeConversation[] {
 			title: 'Weekly check-in with Sam',
 			createdAt: now - 9 * DAY,
 			isAdmin: true,
-			members: [self, { id: 'm-sam', name: sam, role: 'member', me: false, online: true }],
+			members: [self, { id: 'm-sam', name: sam, role: 'member', me: false, online: true, posts: true, admin: false }],
 			messages: [
 				message(sam, false, 'Hi! Is Thursday at 4 still OK? 🙂', now - 2 * DAY),
 				message(me.name, true, 'Yes, Thursday at 4 works.\nSee you then.', now - 2 * DAY + HOUR),
@@ -131,8 +131,8 @@ export function demoConversations(now: number, me: Me): FakeConversation[] {
 			isAdmin: true,
 			members: [
 				self,
-				{ id: 'm-amira', name: 'Amira Haddad', role: 'member', me: false, online: false },
-				{ id: 'm-jonas', name: 'Jonas Weber', role: 'member', me: false, online: false }
+				{ id: 'm-amira', name: 'Amira Haddad', role: 'member', me: false, online: false, posts: true, admin: false },
+				{ id: 'm-jonas', name: 'Jonas Weber', role: 'member', me: false, online: false, posts: true, admin: false }
 			],
 			messages: [
 				message('Jonas Weber', false, 'Room 2 is free on Friday morning.', now - DAY - HOUR)
@@ -153,7 +153,7 @@ export function demoConversations(now: number, me: Me): FakeConversation[] {
 			title: 'Анна — сессии',
 			createdAt: now - 60 * DAY,
 			isAdmin: true,
-			members: [self, { id: 'm-anna', name: anna, role: 'member', me: false, online: false }],
+			members: [self, { id: 'm-anna', name: anna, role: 'member', me: false, online: false, posts: true, admin: false }],
 			messages: [
 				message(anna, false, 'Здравствуйте! Можно перенести встречу на среду?', now - 8 * DAY),
 				message(me.name, true, 'Да, конечно. Среда в 10:00 подходит?', now - 8 * DAY + HOUR)

@@ -182,6 +182,10 @@ export interface MemberView {
 	me: boolean;
 	/** One of the member's devices sent a presence frame lately (always true for me while online). */
 	online: boolean;
+	/** The signed chain lists the member as a writer (in announcements: they may post). */
+	posts: boolean;
+	/** The member administers the conversation (always posts; nobody can stop them). */
+	admin: boolean;
 }
 
 export interface JoinRequest {
@@ -317,6 +321,12 @@ export interface ConversationHandle {
 	 */
 	admit(inviteId: string, options?: { canPost?: boolean }): Promise<void>;
 	decline(inviteId: string): Promise<void>;
+	/**
+	 * Announcements, administering devices only: lets a member post, or stops them (an epoch
+	 * record with the new writer list, rule 7; no new key, since read access doesn't change).
+	 * Recorded as `posting-changed`.
+	 */
+	setPosting(memberId: string, post: boolean): Promise<void>;
 	/**
 	 * Removes a member (administrators only): starts a new epoch with a new key that the
 	 * member's device never gets (rule 2), then marks them removed in the conversation.

@@ -25,6 +25,8 @@ export const AuditKind = {
 	/** This device was let into a document (the invitee's side of `member-added`). */
 	joined: 'joined',
 	roleChanged: 'role-changed',
+	/** An administrator let a member of announcements post, or stopped them (`post`: true/false). */
+	postingChanged: 'posting-changed',
 	conversationCreated: 'conversation-created',
 	boardCreated: 'board-created',
 	archived: 'archived',

@@ -37,6 +37,7 @@ import {
 	createAddMemberRecord,
 	createAddWriterRecord,
 	createEnvelope,
+	createPostingRecord,
 	createRotationRecord
 } from './documentRecords.js';
 import { PresenceTracker, type PeerPresence, type PresenceOptions } from './PresenceTracker.js';
@@ -915,6 +916,17 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
 		const envelope = createEnvelope(this.#ctx.author.device, sync.head, secret, { device, boxPk: box });
 		await this.connection.request('mail.send', { to: device, envelope });
 		return true;
+	}
+
+	/**
+	 * Lets a member's devices post in announcements, or stops them (rule 7): an epoch record
+	 * with the new writer list and the same secret (`createPostingRecord`). The relay refuses
+	 * their pushes from then on when stopped; every device drops their entries under the new
+	 * epoch. False when the head already said so.
+	 */
+	async setPosting(sync: DocSync, devices: Uint8Array[], post: boolean): Promise<boolean> {
+		const me = this.#ctx.author.device;
+		return this.changeWriters(sync, (head) => createPostingRecord(me, head, devices, post));
 	}
 
 	/**

@@ -87,7 +87,6 @@ export function createAddMemberRecord(
 }
 
 /**
-/**
  * The next epoch record with new writer and administrator lists and the same secret (rule 7):
  * for a role change that alters who may write but not who may read. Anyone who loses read
  * access needs {@link createRotationRecord} instead, since they still hold this secret.
@@ -123,6 +122,33 @@ export function createWritersRecord(
 		Tag.epoch,
 		admin
 	);
+}
+
+/**
+ * The next epoch record that lets a member's devices post in announcements, or stops them
+ * (rule 7): same secret, same administrators, new writer list. Read access doesn't change, so
+ * there is no rotation: a device that stops posting is listed as a reader and keeps the secret.
+ * Only devices the head already lists (as readers or writers) can be made writers; an
+ * administering device always posts. Undefined when the head already says what is asked.
+ */
+export function createPostingRecord(
+	admin: SignKeyPair,
+	head: EpochState,
+	devices: Uint8Array[],
+	post: boolean
+): Uint8Array | undefined {
+	const among = (keys: Uint8Array[]) => (k: Uint8Array) => keys.some((d) => equalBytes(d, k));
+	if (devices.some(among(head.admins))) throw new Error('an administering device always posts');
+	const members = devices.filter((d) => among(head.writers)(d) || among(head.readers)(d));
+	const writing = members.filter(among(head.writers));
+	if (post ? writing.length === members.length : writing.length === 0) return undefined;
+
+	const others = head.writers.filter((k) => !among(devices)(k));
+	const writers = post ? [...others, ...members] : others;
+	return createWritersRecord(admin, head, {
+		admins: head.admins,
+		writers: writers.length > 0 ? writers : head.admins
+	});
 }
 
 /**

@@ -10,7 +10,7 @@ import { toHex } from '../../../src/lib/protocol/bytes.js';
 import { RelayError } from '../../../src/lib/protocol/errors.js';
 import { isListed } from '../../../src/lib/protocol/records.js';
 import { createAnnouncements } from '../../../src/lib/sync/createConversation.js';
-import type { DocSync } from '../../../src/lib/sync/DocSync.js';
+import { DocSync } from '../../../src/lib/sync/DocSync.js';
 import { appendText, inviteAndAdmit, texts } from '../../helpers/engineFlow.js';
 import { forgeChange, newAuthor, sealChanges } from '../../helpers/forgeEntry.js';
 import { nodeDevice, waitFor, type NodeDevice } from '../../helpers/nodeDevice.js';
@@ -280,5 +280,51 @@ describe('announcements: readers may not post (rule 7)', () => {
 		await a.owner.ctx.repo.flush([a.conversation.localId]);
 		a.owner.engine.schedulePush(a.conversation);
 		await waitFor(() => texts(a.readerSync).includes('After the rotation'), 15_000, 'reader reads on');
+	});
+	it('"may post" changed after admission: the reader posts once allowed; once stopped, their new entries are refused', async () => {
+		const a = await announcementsWithReader();
+		const readerKey = a.reader.ctx.author.device.publicKey;
+		const genBefore = a.conversation.head.gen;
+
+		// Allowed: an epoch record with the reader among the writers, no new key.
+		expect(await a.owner.engine.setPosting(a.conversation, [readerKey], true)).toBe(true);
+		expect(a.conversation.head.gen).toBe(genBefore);
+		await waitFor(() => isListed(a.readerSync.head.writers, readerKey), 15_000, 'the reader sees it may post');
+		await appendText(a.reader, a.readerSync, 'Posted by the reader once allowed');
+		await a.reader.ctx.repo.flush([a.readerSync.localId]);
+		a.reader.engine.schedulePush(a.readerSync);
+		await waitFor(() => texts(a.conversation).includes('Posted by the reader once allowed'), 15_000, 'owner gets it');
+		await waitFor(() => texts(a.posterSync).includes('Posted by the reader once allowed'), 15_000, 'colleague gets it');
+
+		// Stopped: listed as a reader again, still with the same key; the relay refuses what it
+		// writes from then on, and every other device would drop it whole.
+		expect(await a.owner.engine.setPosting(a.conversation, [readerKey], false)).toBe(true);
+		expect(isListed(a.conversation.head.readers, readerKey)).toBe(true);
+		expect(a.conversation.head.gen).toBe(genBefore);
+		await waitFor(() => !isListed(a.readerSync.head.writers, readerKey), 15_000, 'the reader sees it may not');
+		a.reader.stop();
+		await appendText(a.reader, a.readerSync, 'Posted after being stopped');
+		await a.readerSync.commitLocal();
+		const late = a.readerSync.outbox[a.readerSync.outbox.length - 1].entry;
+		const raw = await RelayClient.connect(relay!.url);
+		clients.push(raw);
+		await raw.hello(a.reader.ctx.author.device);
+		await raw.openDoc(a.conversation.doc, a.readerSync.accessKey(), a.readerSync.head.n);
+		expect(await refusal(raw.request('push', { doc: a.conversation.doc, entry: late }))).toBe('not-writer');
+		const before = a.posterSync.unverifiedCount;
+		await a.posterSync.receive([{ seq: 1_000_000, b: late }]);
+		expect(a.posterSync.unverifiedCount).toBe(before + 1);
+		expect(texts(a.posterSync)).not.toContain('Posted after being stopped');
+
+		// They still read (the key didn't change).
+		await appendText(a.owner, a.conversation, 'Still for everyone');
+		await a.owner.ctx.repo.flush([a.conversation.localId]);
+		a.owner.engine.schedulePush(a.conversation);
+		const restarted = a.reader.restart();
+		devices.push(restarted);
+		const readerAgain = (await DocSync.load(restarted.ctx, a.conversation.doc))!;
+		restarted.engine.add(readerAgain);
+		restarted.engine.start();
+		await waitFor(() => texts(readerAgain).includes('Still for everyone'), 15_000, 'the reader reads on');
 	});
 });

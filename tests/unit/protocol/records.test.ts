@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { deriveAccessKey } from '../../../src/lib/crypto/documentKeys.js';
 import {
 	generateBoxKeyPair,
+	generateSignKeyPair,
 	openFromSealedBox,
 	seal,
 	signKeyPairFromSeed,
@@ -22,6 +23,7 @@ import {
 } from '../../../src/lib/protocol/records.js';
 import {
 	createAddMemberRecord,
+	createPostingRecord,
 	createAddWriterRecord,
 	createEnvelope,
 	createRotationRecord,
@@ -304,6 +306,37 @@ describe('readers (rule 7: members who may read but not write)', () => {
 
 		expect(head3.writers.map(toHex)).toEqual([toHex(admin.publicKey)]);
 		expect(head3.readers.map(toHex).sort()).toEqual([toHex(writer.publicKey), toHex(outsider.publicKey)].sort());
+	});
+
+	it('"may post" after admission: a reader becomes a writer and back, same secret, never dropped', () => {
+		const head1 = mustExtend(head0, createAddMemberRecord(admin, head0, writer.publicKey, 'reader'));
+		const head2 = mustExtend(head1, createAddMemberRecord(admin, head1, outsider.publicKey, 'reader'));
+
+		const allowed = mustExtend(head2, createPostingRecord(admin, head2, [writer.publicKey], true)!);
+		expect(allowed.writers.map(toHex)).toEqual([admin, writer].map((k) => toHex(k.publicKey)));
+		expect(allowed.readers.map(toHex)).toEqual([toHex(outsider.publicKey)]);
+		expect([allowed.gen, toHex(allowed.accessPk)]).toEqual([head2.gen, toHex(head2.accessPk)]);
+		// Nothing to do when the head already says so.
+		expect(createPostingRecord(admin, allowed, [writer.publicKey], true)).toBeUndefined();
+
+		const stopped = mustExtend(allowed, createPostingRecord(admin, allowed, [writer.publicKey], false)!);
+		expect(stopped.writers.map(toHex)).toEqual([toHex(admin.publicKey)]);
+		expect(stopped.readers.map(toHex).sort()).toEqual([toHex(writer.publicKey), toHex(outsider.publicKey)].sort());
+		expect(stopped.gen).toBe(head2.gen);
+		expect(createPostingRecord(admin, stopped, [writer.publicKey], false)).toBeUndefined();
+	});
+
+	it('"may post" lists no stranger and never stops an administrator; only an administrator signs it', () => {
+		const stranger = generateSignKeyPair();
+		const head1 = mustExtend(head0, createAddMemberRecord(admin, head0, writer.publicKey, 'reader'));
+		// A device the chain doesn't list (e.g. revoked, or never let in) is not made a writer.
+		const next = mustExtend(head1, createPostingRecord(admin, head1, [writer.publicKey, stranger.publicKey], true)!);
+		expect(next.writers.map(toHex)).not.toContain(toHex(stranger.publicKey));
+		expect(next.readers.map(toHex)).not.toContain(toHex(stranger.publicKey));
+		expect(createPostingRecord(admin, head1, [stranger.publicKey], true)).toBeUndefined();
+		expect(() => createPostingRecord(admin, head1, [admin.publicKey], false)).toThrow('always posts');
+		// Attack: the reader signs its own promotion; the chain refuses it.
+		expect(verifyEpochRecord(head1, createPostingRecord(writer, head1, [writer.publicKey], true)!).ok).toBe(false);
 	});
 
 	it('rejects malformed reader lists, and a writer adding itself as a reader', () => {

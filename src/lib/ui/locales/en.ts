@@ -566,6 +566,9 @@ export const en = {
 	'members.removing': 'Removing…',
 	'members.removeFailed':
 		"Couldn't remove them. Check the connection and try again; nothing has changed yet.",
+	'members.canPost': 'May post announcements',
+	'members.canPostHint': 'Off: they read, react and mark announcements as read. No new key is needed.',
+	'members.postingFailed': "Couldn't change who may post. Check the connection and try again.",
 	'members.removedNotice':
 		'You were removed from this conversation. You can still read what you already had, but new messages no longer reach this device and you can’t write here.',
 	'home.boards': 'Task boards',
@@ -792,6 +795,7 @@ export const en = {
 	'audit.kind.member-removed': 'Removed someone',
 	'audit.kind.joined': 'Joined',
 	'audit.kind.role-changed': 'Changed a role',
+	'audit.kind.posting-changed': 'Changed who may post',
 	'audit.kind.conversation-created': 'Created a conversation',
 	'audit.kind.board-created': 'Created a board',
 	'audit.kind.archived': 'Archived',

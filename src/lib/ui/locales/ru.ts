@@ -582,6 +582,9 @@ export const ru = {
 	'members.removing': 'Удаляем…',
 	'members.removeFailed':
 		'Не удалось удалить. Проверьте подключение и попробуйте ещё раз; пока ничего не изменилось.',
+	'members.canPost': 'Может публиковать объявления',
+	'members.canPostHint': 'Если выключено: человек читает объявления, ставит реакции и отмечает их прочитанными. Новый ключ не нужен.',
+	'members.postingFailed': 'Не удалось изменить, кто может публиковать. Проверьте подключение и попробуйте ещё раз.',
 	'members.removedNotice':
 		'Вас удалили из этого разговора. Вы можете читать то, что у вас уже есть, но новые сообщения больше не приходят на это устройство, и писать здесь нельзя.',
 	'home.boards': 'Доски задач',
@@ -808,6 +811,7 @@ export const ru = {
 	'audit.kind.member-removed': 'Участник удалён',
 	'audit.kind.joined': 'Присоединение',
 	'audit.kind.role-changed': 'Изменена роль',
+	'audit.kind.posting-changed': 'Изменено, кто может публиковать',
 	'audit.kind.conversation-created': 'Создана беседа',
 	'audit.kind.board-created': 'Создана доска',
 	'audit.kind.archived': 'Архивировано',
