@@ -11,8 +11,9 @@ import {
  * Announcements (SECURITY-RULES.md, rule 7) with three people: the owner, a client let in as a
  * reader, and a colleague the owner marked "may post". The reader has no composer but a calm
  * explanation, reacts and marks as read through the sibling document; the owner sees both; the
- * colleague posts. Neither the relay nor any browser's storage holds the text, the names or the
- * reaction in the clear.
+ * colleague posts. The owner lets the reader post from the People panel and stops them again;
+ * the reader's screen follows. Neither the relay nor any browser's storage holds the text, the
+ * names or the reaction in the clear.
  */
 
 const env = perTestStack();
@@ -20,6 +21,7 @@ const env = perTestStack();
 const TITLE = 'Harbour Street practice news';
 const FIRST = 'The waiting room reopens on Monday with the new lamps.';
 const SECOND = 'Reminder from Dr. Lee: bring your mood diary to group.';
+const THIRD = 'Thank you all, the lamps are lovely.';
 
 test('readers react and mark as read but cannot post; a colleague marked "may post" posts', async () => {
 	const owner = await env.person('Dr. Amara Quist');
@@ -60,6 +62,23 @@ test('readers react and mark as read but cannot post; a colleague marked "may po
 	await expect(messageWith(o, SECOND)).toHaveCount(1, { timeout: 30_000 });
 	await expect(messageWith(c, SECOND).getByTestId('read-by')).toContainText(reader.name, { timeout: 30_000 });
 
+	// "May post" after admission: the owner's People panel shows the colleague allowed, the
+	// reader not, and nothing to change for the owner (administrators always post).
+	await o.getByTestId('people-button').click();
+	const memberBox = (name: string) => o.getByTestId('member').filter({ hasText: name }).getByTestId('member-can-post');
+	await expect(memberBox(colleague.name)).toBeChecked();
+	await expect(memberBox(owner.name)).toHaveCount(0);
+	await expect(memberBox(reader.name)).not.toBeChecked();
+	await memberBox(reader.name).check();
+	await expect(r.getByTestId('composer-input')).toBeVisible({ timeout: 30_000 });
+	await expect(r.getByTestId('readers-only')).toHaveCount(0);
+	await sendMessage(r, THIRD);
+	await expect(messageWith(o, THIRD)).toHaveCount(1, { timeout: 30_000 });
+	await expect(messageWith(c, THIRD)).toHaveCount(1, { timeout: 30_000 });
+	await memberBox(reader.name).uncheck();
+	await expect(r.getByTestId('readers-only')).toBeVisible({ timeout: 30_000 });
+	await expect(r.getByTestId('composer-input')).toHaveCount(0);
+
 	// The reader's list shows the announcements with nothing unread, and no sibling entry.
 	await r.getByRole('link', { name: 'All conversations' }).first().click();
 	const items = r.getByTestId('conversation-item');
@@ -67,5 +86,5 @@ test('readers react and mark as read but cannot post; a colleague marked "may po
 	await expect(items.first()).toContainText(TITLE);
 	await expect(items.first().getByTestId('unread-badge')).toHaveCount(0);
 
-	await expectNoPlaintext(env.stack, [owner, reader, colleague], [FIRST, SECOND, TITLE, reader.name, colleague.name], ['🙏']);
+	await expectNoPlaintext(env.stack, [owner, reader, colleague], [FIRST, SECOND, THIRD, TITLE, reader.name, colleague.name], ['🙏']);
 });

@@ -1,5 +1,5 @@
 import { expect, test, type Page } from '@playwright/test';
-import { closePeople, type Person } from './people.js';
+import { closePeople, messageWith, sendMessage, type Person } from './people.js';
 import {
 	dumpIndexedDb,
 	filesUnder,
@@ -16,7 +16,9 @@ import {
  * practice, invites a clinician with the clinician role, and the clinician invites a client to
  * their own conversation. Each sees what their role allows. Then the owner makes the clinician
  * staff: the team channel's key is changed without them, announcements stop taking their
- * posts, and every screen shows the new role.
+ * posts, and every screen shows the new role. As staff they still react to the practice's
+ * announcements and mark them read (the sibling document, rule 7), and the owner lets them post
+ * there and stops them again from the People panel.
  */
 let stack: Stack;
 const people: (Person | undefined)[] = [];
@@ -31,6 +33,8 @@ test.afterEach(async () => {
 });
 
 const PRACTICE = 'Riverside Counselling';
+const NEWS = 'The staff meeting moves to Thursday at noon.';
+const FROM_DESK = 'The new scheduling forms are in the blue folder.';
 
 async function person(name: string): Promise<Person> {
 	const opened = await openPerson();
@@ -166,6 +170,33 @@ test('owner, clinician and client each see what their role allows; a role change
 	await openConversation(c, 'Announcements');
 	await expect(c.getByTestId('readers-only')).toBeVisible({ timeout: 30_000 });
 	await expect(c.getByTestId('composer-input')).toHaveCount(0);
+
+	// A reader of the practice's announcements reacts and marks them read (through the
+	// sibling); the owner sees both, with the reader's name.
+	await openConversation(o, 'Announcements');
+	await sendMessage(o, NEWS);
+	await expect(messageWith(c, NEWS)).toHaveCount(1, { timeout: 30_000 });
+	await expect(messageWith(o, NEWS).getByTestId('read-by')).toContainText(clinician.name, { timeout: 30_000 });
+	await messageWith(c, NEWS).getByTestId('message-more').click();
+	await messageWith(c, NEWS).getByTestId('react-🙏').click();
+	const reaction = messageWith(o, NEWS).getByTestId('reaction');
+	await expect(reaction).toHaveAttribute('data-emoji', '🙏', { timeout: 30_000 });
+	await expect(reaction).toHaveAttribute('aria-label', new RegExp(clinician.name));
+
+	// The owner lets them post (People panel): the composer replaces the explanation, and what
+	// they post arrives. Stopped again, the explanation is back.
+	await o.getByTestId('people-button').click();
+	const mayPost = o.getByTestId('member').filter({ hasText: clinician.name }).getByTestId('member-can-post');
+	await expect(mayPost).not.toBeChecked();
+	await expect(o.getByTestId('member').filter({ hasText: owner.name }).getByTestId('member-can-post')).toHaveCount(0);
+	await mayPost.check();
+	await expect(c.getByTestId('composer-input')).toBeVisible({ timeout: 30_000 });
+	await sendMessage(c, FROM_DESK);
+	await expect(messageWith(o, FROM_DESK)).toHaveCount(1, { timeout: 30_000 });
+	await mayPost.uncheck();
+	await expect(c.getByTestId('readers-only')).toBeVisible({ timeout: 30_000 });
+	await expect(c.getByTestId('composer-input')).toHaveCount(0);
+	await expect(mayPost).not.toBeChecked();
 	// Scheduling is theirs in both roles.
 	await openConversation(c, 'Front desk');
 	await expect(c.getByTestId('composer-input')).toBeVisible();
@@ -196,15 +227,17 @@ test('owner, clinician and client each see what their role allows; a role change
 
 	// No practice name, person name or role in clear: the relay's files, a raw IndexedDB dump
 	// of each device, and each profile on disk; the same scans find a marker written in clear.
-	const names = [PRACTICE, owner.name, clinician.name, client.name];
-	const relayHits = findInFiles(filesUnder(stack.relay.dataDir), [...names, 'clinician']);
+	// The reaction's emoji is searched in the relay and IndexedDB only: the profile's cache holds
+	// the app's own emoji list.
+	const names = [PRACTICE, owner.name, clinician.name, client.name, NEWS, FROM_DESK];
+	const relayHits = findInFiles(filesUnder(stack.relay.dataDir), [...names, 'clinician', '🙏']);
 	expect([...relayHits.keys()]).toEqual([]);
 	const marker = `positive-control-${Date.now()}-Ω`;
 	for (const page of [o, c]) {
 		await writeControlMarker(page, marker);
 		const dump = await dumpIndexedDb(page);
 		expect(dump).toContain(marker);
-		expect([...names, 'clinician'].filter((text) => dump.includes(text))).toEqual([]);
+		expect([...names, 'clinician', '🙏'].filter((text) => dump.includes(text))).toEqual([]);
 	}
 	for (const p of [owner, clinician]) {
 		await p.context.close();
