@@ -225,8 +225,9 @@ async function showInChannel(
 	person: string,
 	name: string | undefined
 ): Promise<void> {
-	const doc = sync.handle.doc() as Partial<ConversationDoc> | undefined;
-	if (typeof doc?.title !== 'string' || typeof doc.members !== 'object') return;
+	// A conversation has a message list and no `type` (boards, the directory and siblings do).
+	const doc = sync.handle.doc() as (Partial<ConversationDoc> & { type?: unknown }) | undefined;
+	if (!doc || doc.type !== undefined || !Array.isArray(doc.messages) || typeof doc.members !== 'object') return;
 	const now = Date.now();
 	await deps.write<ConversationDoc>(sync, (d) =>
 		name === undefined

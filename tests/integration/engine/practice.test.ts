@@ -453,7 +453,7 @@ describe("the practice's announcements: readers react and mark as read in the si
 
 		await send(owner, announcements, NAMES.announcement);
 		await waitFor(() => texts(staffAnn).includes(NAMES.announcement), 15_000, 'staff read it');
-		await waitFor(() => staffSibling.handle.isReady() && (staffSibling.handle.doc() as SiblingDoc).type === 'sibling', 15_000, 'sibling');
+		await waitFor(() => staffSibling.handle.isReady() && (staffSibling.handle.doc() as SiblingDoc).type === 'sibling', 15_000, 'sibling content');
 		const messageId = readAs(staff.device, staffAnn, staffSibling).messages[0].id;
 
 		await depsOf(staff.device).write<SiblingDoc>(staffSibling, (d) => {
@@ -548,6 +548,7 @@ describe("the practice's announcements: readers react and mark as read in the si
 		const tabletAnn = (await waitFor(() => tablet.engine.get(announcements.docKey), 15_000, 'announcements on the tablet'))!;
 		await waitFor(() => texts(tabletAnn).includes(NAMES.announcement), 15_000, 'the tablet reads');
 
+		await waitFor(() => tabletSibling.handle.isReady() && (tabletSibling.handle.doc() as SiblingDoc).type === 'sibling', 15_000, 'sibling content');
 		const messageId = readAs(tablet, tabletAnn, tabletSibling).messages[0].id;
 		await depsOf(tablet).write<SiblingDoc>(tabletSibling, (d) => setReaction(d, messageId, '👍', true));
 		await waitFor(() => readAs(owner, announcements, sibling).messages[0].reactions.length === 1, 15_000, 'reaction');
