@@ -35,8 +35,8 @@ if (!existsSync(CHROMIUM)) {
 	}
 }
 
-run('type check', 'npx', ['svelte-kit', 'sync']);
-run('type check', 'npx', ['svelte-check', '--tsconfig', './tsconfig.json', '--threshold', 'error']);
+// The same command as `npm run check`, so both fail on a warning as well as on an error.
+run('type check', 'npm', ['run', 'check']);
 run('unit and integration tests', 'npx', ['vitest', 'run']);
 run('build', 'npx', ['vite', 'build']);
 run('browser tests', 'npx', ['playwright', 'test']);
