@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { PRIVATE_DIR_MODE } from './privateFiles.js';
 
 /**
  * The relay's admin status page (issue 7): relay health, storage used and connected devices,
@@ -44,7 +45,7 @@ export interface RunningAdminServer {
 export function loadAdminToken(file: string): { token: string; created: boolean } {
 	let created = false;
 	if (!existsSync(file)) {
-		mkdirSync(dirname(file), { recursive: true });
+		mkdirSync(dirname(file), { recursive: true, mode: PRIVATE_DIR_MODE });
 		writeFileSync(file, `tend-admin-${randomBytes(16).toString('base64url')}\n`, { mode: 0o600, flag: 'wx' });
 		created = true;
 	}

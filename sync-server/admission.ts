@@ -1,6 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { PRIVATE_DIR_MODE } from './privateFiles.js';
 
 /**
  * Per-practice admission (issue 7): a relay stores documents and invites only for devices that
@@ -55,7 +56,7 @@ export function newAdmissionToken(): string {
 export function loadAdmissionFile(file: string): { tokens: string[]; created: boolean } {
 	let created = false;
 	if (!existsSync(file)) {
-		mkdirSync(dirname(file), { recursive: true });
+		mkdirSync(dirname(file), { recursive: true, mode: PRIVATE_DIR_MODE });
 		const text = `# Tend admission tokens, one per line: give each practice its own.\n${newAdmissionToken()}\n`;
 		writeFileSync(file, text, { mode: 0o600, flag: 'wx' });
 		created = true;

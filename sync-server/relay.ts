@@ -83,6 +83,12 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
 	await readyCrypto();
 	const log = options.logger ?? createLogger();
 	const store = SqliteStore.open(options.dataDir);
+	if (store.sharedPaths.length > 0) {
+		log.warn(
+			{ paths: store.sharedPaths },
+			'other users can read these data files, and the relay may not change that: chmod 700 the folder, 600 the files'
+		);
+	}
 	const ctx: RelayContext = {
 		store,
 		docs: new DocRegistry(store),

@@ -1,8 +1,8 @@
 import Database from 'better-sqlite3';
 import { Buffer } from 'node:buffer';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { equalBytes } from '../../src/lib/protocol/bytes.js';
+import { ensurePrivateDir, ensurePrivateFile } from '../privateFiles.js';
 import { EntryIdIndex } from './EntryIdIndex.js';
 import { MIGRATE_ENTRIES_SQL, SCHEMA_SQL, SCHEMA_VERSION } from './schema.js';
 import type {
@@ -68,7 +68,12 @@ export class SqliteStore implements Store {
 
 	private constructor(
 		db: Database.Database,
-		readonly maxIndexedIds: number
+		readonly maxIndexedIds: number,
+		/**
+		 * The data folder or database files that other users can still read because this user
+		 * may not change their mode (someone else owns them); empty as it should be.
+		 */
+		readonly sharedPaths: string[] = []
 	) {
 		this.#db = db;
 		this.#stmt = prepareStatements(db);
@@ -77,9 +82,16 @@ export class SqliteStore implements Store {
 	/**
 	 * Opens (creating if needed) the database in `dataDir`, which is created if missing.
 	 * `maxIndexedIds` bounds the entry ids kept in memory (default {@link MAX_INDEXED_IDS}).
+	 * The folder is made 0700 and the database files 0600 first (privateFiles.ts).
 	 */
 	static open(dataDir: string, options: { maxIndexedIds?: number } = {}): SqliteStore {
-		mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+		const shared = ensurePrivateDir(dataDir) ? [] : [dataDir];
+		// The database before SQLite creates it (0644 by default); the -wal and -shm files
+		// SQLite then creates take its mode, and ones left by an older relay are fixed here.
+		for (const name of [DB_FILE, `${DB_FILE}-wal`, `${DB_FILE}-shm`]) {
+			const file = join(dataDir, name);
+			if (!ensurePrivateFile(file, name === DB_FILE)) shared.push(file);
+		}
 		const db = new Database(join(dataDir, DB_FILE));
 		db.pragma('journal_mode = WAL');
 		db.pragma('synchronous = FULL');
@@ -99,7 +111,7 @@ export class SqliteStore implements Store {
 			db.exec(SCHEMA_SQL);
 			db.pragma(`user_version = ${SCHEMA_VERSION}`);
 		})();
-		return new SqliteStore(db, options.maxIndexedIds ?? MAX_INDEXED_IDS);
+		return new SqliteStore(db, options.maxIndexedIds ?? MAX_INDEXED_IDS, shared);
 	}
 
 	settings(): StoreSettings {
