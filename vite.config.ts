@@ -4,6 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import type { Plugin } from 'vite';
 import { defineConfig } from 'vitest/config';
+import { SERVICE_WORKER_FILE } from './src/lib/app/serviceWorkerFile.js';
 import { BUILD_INFO_REQUEST } from './src/lib/app/waitingBuild.js';
 
 /**
@@ -72,6 +73,9 @@ export default defineConfig({
 		SvelteKitPWA({
 			strategies: 'generateSW',
 			registerType: 'prompt',
+			filename: SERVICE_WORKER_FILE,
+			// src/lib/app/AppUpdates.svelte.ts registers the worker itself, at an absolute path
+			// (`virtual:pwa-register` would use `./sw.js`, relative to whatever page opened first).
 			injectRegister: false,
 			// The <link rel="manifest"> is in src/app.html: SvelteKit doesn't use Vite's index.html.
 			manifest: {

@@ -1,6 +1,7 @@
 import { expect, test, type BrowserContext, type Page } from '@playwright/test';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -164,6 +165,52 @@ test('installs: the manifest and its icons are valid, and the service worker tak
 		expect(precached.some((url) => /\.wasm(\?|$)/.test(url))).toBe(true);
 		expect(precached.some((url) => new URL(url).pathname === '/build-info.json')).toBe(true);
 	} finally {
+		await person.context.close().catch(() => {});
+		removeDir(person.dir);
+	}
+});
+
+test('a first visit on a deep link registers the worker at the root, and it controls the app', async () => {
+	// Every request for a worker script that reaches the app server, with its answer.
+	const scripts: string[] = [];
+	const record = (request: IncomingMessage, response: ServerResponse) => {
+		const path = new URL(request.url ?? '/', 'http://x').pathname;
+		if (!/sw\.js$/.test(path)) return;
+		response.on('finish', () => scripts.push(`${response.statusCode} ${path}`));
+	};
+	stack.appServer.on('request', record);
+	const person = await openPerson();
+	try {
+		const page = person.page;
+		// The profile's very first navigation is a conversation's address (a bookmark, a link
+		// in a notification): a worker URL relative to the page would be /c/sw.js, a 404.
+		await page.goto(`${stack.appUrl}/c/2xKqN8vLmT4pR7wYcZ1aBd`);
+		await expect(page.getByTestId('vault-setup')).toBeVisible();
+
+		// One registration, for the whole app, whose worker gets active.
+		await expect
+			.poll(() =>
+				page.evaluate(async () =>
+					(await navigator.serviceWorker.getRegistrations()).map((registration) => ({
+						scope: registration.scope,
+						active: registration.active?.scriptURL ?? null
+					}))
+				)
+			)
+			.toEqual([{ scope: `${stack.appUrl}/`, active: `${stack.appUrl}/sw.js` }]);
+		expect(await workerActive(page)).toBe('activated');
+
+		// From the next load it controls the page, on this deep link and at the root.
+		await page.reload();
+		expect(await controllerUrl(page)).toBe(`${stack.appUrl}/sw.js`);
+		await page.goto(stack.appUrl);
+		expect(await controllerUrl(page)).toBe(`${stack.appUrl}/sw.js`);
+
+		// The worker came from /sw.js (a revalidation may be a 304), and from nowhere else.
+		expect(scripts).toContain('200 /sw.js');
+		expect(scripts.filter((line) => !/^(200|304) \/sw\.js$/.test(line))).toEqual([]);
+	} finally {
+		stack.appServer.off('request', record);
 		await person.context.close().catch(() => {});
 		removeDir(person.dir);
 	}

@@ -1,7 +1,19 @@
+import { resolve } from '$app/paths';
+import { SERVICE_WORKER_FILE } from './serviceWorkerFile.js';
 import { readWaitingBuildId } from './waitingBuild.js';
 
 /** How often an open app asks for a new build; it also asks whenever it comes back into view. */
 export const UPDATE_CHECK_INTERVAL_MS = 60 * 60 * 1000;
+
+/**
+ * Where the worker is registered: its script and scope are absolute paths under SvelteKit's base,
+ * so a first visit on a deep link (`/c/<id>`) registers the same worker for the whole app. A
+ * relative `./sw.js` would resolve against that page's path (`/c/sw.js`, which isn't there).
+ */
+export function serviceWorkerLocation(): { script: string; scope: string } {
+	const scope = resolve('/');
+	return { script: `${scope}${SERVICE_WORKER_FILE}`, scope };
+}
 
 /**
  * The service worker's side of updates, as state for the update prompt.
@@ -9,8 +21,8 @@ export const UPDATE_CHECK_INTERVAL_MS = 60 * 60 * 1000;
  * @remarks
  * The worker is generated with `registerType: 'prompt'` (vite.config.ts): a new build installs
  * in the background and then waits; nothing switches until the person chooses "Update now"
- * (SECURITY-RULES.md, rule 18). Registration goes through `virtual:pwa-register`, imported
- * dynamically so that the worker code stays out of the first chunk.
+ * (SECURITY-RULES.md, rule 18). Registration goes through workbox-window, imported dynamically
+ * so that it stays out of the first chunk, at {@link serviceWorkerLocation}.
  */
 export class AppUpdates {
 	/** A new build is installed and waiting, and the person hasn't put it off. */
@@ -20,8 +32,10 @@ export class AppUpdates {
 	/** The first install finished: the app now opens without a network. Shown once. */
 	offlineReady = $state(false);
 
-	#updateSW: ((reloadPage?: boolean) => Promise<void>) | undefined;
+	#workbox: import('workbox-window').Workbox | undefined;
 	#registration: ServiceWorkerRegistration | undefined;
+	/** "Update now" was chosen: the next change of controlling worker reloads the page. */
+	#switching = false;
 
 	/**
 	 * Registers the worker and starts the periodic check. Call once, from an `$effect`, and
@@ -31,17 +45,27 @@ export class AppUpdates {
 		if (!('serviceWorker' in navigator)) return () => {};
 
 		let stopped = false;
-		void import('virtual:pwa-register').then(({ registerSW }) => {
+		void import('workbox-window').then(async ({ Workbox }) => {
 			if (stopped) return;
-			this.#updateSW = registerSW({
-				onNeedRefresh: () => void this.#showWaiting(),
-				onOfflineReady: () => {
-					this.offlineReady = true;
-				},
-				onRegisteredSW: (_url, registration) => {
-					this.#registration = registration;
-				}
+			const { script, scope } = serviceWorkerLocation();
+			const workbox = new Workbox(script, { scope });
+			// The first install (nothing controlled the page): the app now opens offline.
+			workbox.addEventListener('installed', (event) => {
+				if (!event.isUpdate && !event.isExternal) this.offlineReady = true;
 			});
+			// A new build installed and waits: this page's own check found it, another tab's
+			// did (external), or it was already waiting when this page opened.
+			workbox.addEventListener('waiting', () => void this.#showWaiting());
+			workbox.addEventListener('controlling', () => {
+				if (this.#switching) location.reload();
+			});
+			this.#workbox = workbox;
+			try {
+				this.#registration = await workbox.register();
+			} catch {
+				// No worker (the script couldn't be fetched, e.g. offline on a first visit): the
+				// app runs as a page, and registers again the next time it opens.
+			}
 		});
 
 		const timer = setInterval(() => void this.check(), UPDATE_CHECK_INTERVAL_MS);
@@ -57,7 +81,7 @@ export class AppUpdates {
 	}
 
 	/**
-	 * Asks the server for a new build. A new one fires `onNeedRefresh` once installed; a build
+	 * Asks the server for a new build. A new one is offered once installed (`waiting`); a build
 	 * that was already waiting (the person chose "Later") is offered again here.
 	 */
 	async check(): Promise<void> {
@@ -80,8 +104,10 @@ export class AppUpdates {
 	#laters = 0;
 
 	/** Activates the waiting build; the page reloads into it once it controls the page. */
-	async updateNow(): Promise<void> {
-		await this.#updateSW?.(true);
+	updateNow(): void {
+		if (!this.#workbox) return;
+		this.#switching = true;
+		this.#workbox.messageSkipWaiting();
 	}
 
 	/** Hides the prompt until the next check (or the next start of the app). */
@@ -97,7 +123,9 @@ export class AppUpdates {
 	async #showWaiting(): Promise<void> {
 		// `onNeedRefresh` can come before `onRegisteredSW` when a worker was already waiting.
 		const registration =
-			this.#registration ?? (await navigator.serviceWorker.getRegistration()) ?? undefined;
+			this.#registration ??
+			(await navigator.serviceWorker.getRegistration(serviceWorkerLocation().scope)) ??
+			undefined;
 		const id = await readWaitingBuildId(registration?.waiting);
 		// A server that went back to the running build: nothing new to consent to.
 		if (id === __TEND_BUILD__) return;
