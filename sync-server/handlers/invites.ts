@@ -45,10 +45,21 @@ export const create: Handler<'invite.create'> = (ctx, conn, req) => {
 	return {};
 };
 
-/** `invite.get`: anyone holding the link may read the sealed details and the state. */
-export const get: Handler<'invite.get'> = (ctx, _conn, req) => {
+/**
+ * `invite.get`: anyone holding the link may read the sealed details and the state. The device
+ * whose claim was on record when the inviter revoked the invite (declined it) is also told
+ * `declined`, on a connection that proved its key: it knows it claimed, so that tells it
+ * nothing new, and nobody else learns whether anyone had claimed a revoked invite.
+ */
+export const get: Handler<'invite.get'> = (ctx, conn, req) => {
 	const invite = requireInvite(ctx, req.invite);
-	return { info: invite.info, expires: invite.expires, state: publicState(invite, ctx.now()) };
+	const state = publicState(invite, ctx.now());
+	const answer = { info: invite.info, expires: invite.expires, state };
+	const claimant = invite.claim?.device;
+	if (state === 'revoked' && claimant && conn.device && equalBytes(conn.device, claimant)) {
+		return { ...answer, declined: true };
+	}
+	return answer;
 };
 
 /**

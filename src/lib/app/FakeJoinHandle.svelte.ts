@@ -3,7 +3,7 @@ import { fakeId, randomCode } from './fakeSeed.js';
 import type { JoinHandle, JoinView } from './types.js';
 
 /** Fragments that the fake answers with a failure phase, for trying each message. */
-const FAILING_FRAGMENTS = ['expired', 'claimed', 'revoked', 'offline', 'failed'] as const;
+const FAILING_FRAGMENTS = ['expired', 'claimed', 'revoked', 'declined', 'offline', 'failed'] as const;
 
 /** The invitee's side of a join, for {@link FakeTendApp.openJoin}. */
 export class FakeJoinHandle implements JoinHandle {

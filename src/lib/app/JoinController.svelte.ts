@@ -4,6 +4,7 @@ import {
 	deriveInviteKeys,
 	openInviteInfo,
 	parseInviteFragment,
+	refusalOf,
 	safetyCode,
 	type InviteInfo
 } from '../protocol/invite.js';
@@ -80,9 +81,9 @@ export class JoinController implements JoinHandle {
 			})
 		);
 		this.#stop.push(
-			this.#app.onJoinRefused((invite) => {
+			this.#app.onJoinRefused((invite, reason) => {
 				if (this.#parsed && invite === toBase64Url(this.#parsed.invite)) {
-					this.view = { ...this.view, phase: 'revoked' };
+					this.view = { ...this.view, phase: reason };
 				}
 			})
 		);
@@ -134,6 +135,10 @@ export class JoinController implements JoinHandle {
 
 		if (this.#app.source(docKey)) {
 			this.view = { ...base, phase: 'admitted', conversationId: docKey };
+		} else if (answer.state === 'revoked' && refusalOf(answer) === 'declined') {
+			// Opened again after the inviter turned this device's claim down (the wait may
+			// still be on record here: the engine's next check forgets it).
+			this.view = { ...base, phase: 'declined' };
 		} else if (pending) {
 			this.view = { ...base, phase: 'waiting', safetyCode: JoinController.codeFor(pending, runtime) };
 		} else if (answer.state === 'open') {

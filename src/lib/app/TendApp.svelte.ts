@@ -8,6 +8,7 @@ import { generateBoxKeyPair, generateSignKeyPair, randomBytes, wipe } from '../c
 import { readyCrypto } from '../crypto/sodium.js';
 import { fromBase64Url, toBase64Url, toHex } from '../protocol/bytes.js';
 import { decodeCbor, encodeCbor } from '../protocol/cbor.js';
+import type { JoinRefusal } from '../protocol/invite.js';
 import { isSiblingDoc, type ConversationDoc, type SiblingDoc } from '../model/conversation.js';
 import { readSiblingKey } from '../model/siblingKey.js';
 import { writeAvailability, type AvailabilityRecord } from '../model/availability.js';
@@ -1094,10 +1095,10 @@ export class RealTendApp implements TendApp {
 		return new LinkController(this);
 	}
 
-	#refusedListeners = new Set<(invite: string, reason: string) => void>();
+	#refusedListeners = new Set<(invite: string, reason: JoinRefusal) => void>();
 
 	/** Lets the join page hear that the inviter declined. */
-	onJoinRefused(listener: (invite: string, reason: string) => void): () => void {
+	onJoinRefused(listener: (invite: string, reason: JoinRefusal) => void): () => void {
 		this.#refusedListeners.add(listener);
 		return () => this.#refusedListeners.delete(listener);
 	}

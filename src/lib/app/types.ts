@@ -453,7 +453,8 @@ export type JoinPhase =
 	| 'invalid' // the link is malformed or was altered
 	| 'expired'
 	| 'claimed' // someone else already used this link
-	| 'revoked'
+	| 'revoked' // cancelled before this device's claim
+	| 'declined' // the inviter turned down this device's claim
 	| 'offline' // can't reach the relay; will retry
 	| 'failed';
 

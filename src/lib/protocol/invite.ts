@@ -226,3 +226,15 @@ export function parseInviteFragment(
 		return undefined;
 	}
 }
+
+/**
+ * Why a revoked invite can't be used, from the device's side: `declined` when the inviter
+ * revoked it after this device's claim (the relay says so only to that device, docs/protocol.md),
+ * otherwise `revoked` (cancelled).
+ */
+export type JoinRefusal = 'declined' | 'revoked';
+
+/** Reads the refusal from an `invite.get` answer whose state is `revoked`. */
+export function refusalOf(answer: Record<string, unknown>): JoinRefusal {
+	return answer.declined === true ? 'declined' : 'revoked';
+}

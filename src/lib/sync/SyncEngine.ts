@@ -13,13 +13,15 @@ import {
 	INVITE_LIFETIME_MS,
 	INVITE_SECRET_BYTES,
 	openProfile,
+	refusalOf,
 	safetyCode,
 	sealInviteInfo,
 	sealProfile,
 	signClaimByDevice,
 	signInviteProof,
 	verifyClaimByDevice,
-	type InviteInfo
+	type InviteInfo,
+	type JoinRefusal
 } from '../protocol/invite.js';
 import {
 	isListed,
@@ -93,8 +95,11 @@ export interface SyncEngineEvents {
 	 * channel, or one its new role may read).
 	 */
 	granted: (sync: DocSync) => void;
-	/** Invite state changed on the relay (e.g. claimed by someone else, revoked). */
-	'join-refused': (invite: string, reason: string) => void;
+	/**
+	 * An invite this device waits on ended: `declined` (the inviter revoked it after this
+	 * device's claim) or `revoked` (cancelled before the claim arrived, or gone).
+	 */
+	'join-refused': (invite: string, reason: JoinRefusal) => void;
 	/** The document is open (access proved) and subscribed on the current connection. */
 	'doc-live': (doc: string) => void;
 	/** Who is online or typing in the document changed. */
@@ -384,7 +389,7 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
 				const answer = await this.connection.request('invite.get', { invite: join.invite });
 				if (answer.state === 'revoked') {
 					await this.forgetJoin(join.invite);
-					this.emit('join-refused', toBase64Url(join.invite), 'revoked');
+					this.emit('join-refused', toBase64Url(join.invite), refusalOf(answer));
 				}
 			} catch (error) {
 				if (error instanceof RelayError && error.code === 'invite-unknown') {

@@ -111,6 +111,42 @@ describe('relay: invites (rule 1)', () => {
 		expect(answer).toMatchObject({ t: 'err', code: 'invite-revoked' });
 	});
 
+	it('tells only the declined device, on a proved connection, that its claim was declined', async () => {
+		const { client: inviter, invite } = await inviterWithInvite();
+		const sam = await invitee();
+		await sam.client.request('invite.claim', claimFields(sam.client, sam.device, invite));
+		const before = await sam.client.request('invite.get', { invite: invite.id });
+		expect(before.state).toBe('claimed');
+		expect(before).not.toHaveProperty('declined');
+
+		// The inviter declines: a revoke of the claimed invite.
+		await inviter.request('invite.revoke', { invite: invite.id });
+		const declined = await sam.client.request('invite.get', { invite: invite.id });
+		expect(declined).toMatchObject({ state: 'revoked', declined: true });
+
+		// Anyone else with the link (another device, a connection that proved no key) and the
+		// inviter see a plain revoked invite: whether someone had claimed it isn't theirs to learn.
+		const eve = await invitee();
+		const anonymous = track(await RelayClient.connect(env.relay.url));
+		for (const client of [eve.client, anonymous, inviter]) {
+			const answer = await client.request('invite.get', { invite: invite.id });
+			expect(answer.state).toBe('revoked');
+			expect(answer).not.toHaveProperty('declined');
+		}
+
+		// An invite revoked before anyone claimed it was cancelled, not declined, for everyone.
+		const second = await inviterWithInvite();
+		await second.client.request('invite.revoke', { invite: second.invite.id });
+		const late = await sam.client.requestRaw(
+			'invite.claim',
+			claimFields(sam.client, sam.device, second.invite)
+		);
+		expect(late).toMatchObject({ t: 'err', code: 'invite-revoked' });
+		const cancelled = await sam.client.request('invite.get', { invite: second.invite.id });
+		expect(cancelled.state).toBe('revoked');
+		expect(cancelled).not.toHaveProperty('declined');
+	});
+
 	it('refuses a claim whose invite proof is bad: wrong secret, other challenge, other keys', async () => {
 		const { invite } = await inviterWithInvite();
 		const sam = await invitee();

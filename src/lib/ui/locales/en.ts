@@ -309,6 +309,9 @@ export const en = {
 	'join.claimedBody': 'Each link works for one person only. Ask {inviter} for a new link.',
 	'join.revokedTitle': 'This invite was cancelled',
 	'join.revokedBody': 'Ask {inviter} for a new link if you still want to join.',
+	'join.declinedTitle': "This device wasn't confirmed",
+	'join.declinedBody':
+		"The practice didn't confirm this device, so it hasn't joined. If you expected to be let in, please contact the practice directly: {inviter} can send you a new link.",
 	'join.offlineTitle': "Can't reach Tend right now",
 	'join.offlineBody':
 		"Check that this device is connected to the internet. Tend keeps trying; you don't need to do anything else.",
