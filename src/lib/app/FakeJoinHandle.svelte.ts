@@ -1,9 +1,20 @@
 import type { FakeTendApp } from './FakeTendApp.svelte.js';
 import { fakeId, randomCode } from './fakeSeed.js';
-import type { JoinHandle, JoinView } from './types.js';
+import type { ConnectionState, InviteStatus, JoinHandle, JoinView } from './types.js';
 
 /** Fragments that the fake answers with a failure phase, for trying each message. */
 const FAILING_FRAGMENTS = ['expired', 'claimed', 'revoked', 'declined', 'offline', 'failed'] as const;
+
+/** What {@link FakeTendApp.inviteStatus} answers: the failing fragments, else an open invite. */
+export function fakeInviteStatus(fragment: string, connection: ConnectionState): InviteStatus {
+	const inviterName = 'Dr. Maria Lopez';
+	if (fragment === 'expired' || fragment === 'claimed' || fragment === 'revoked') {
+		return { state: fragment, inviterName };
+	}
+	if (fragment === 'offline' || connection === 'offline') return { state: 'offline' };
+	if (!/^[\w-]{16,}\.[\w-]{16,}$/.test(fragment)) return { state: 'invalid' };
+	return { state: 'open', inviterName, title: 'Weekly check-in' };
+}
 
 /** The invitee's side of a join, for {@link FakeTendApp.openJoin}. */
 export class FakeJoinHandle implements JoinHandle {

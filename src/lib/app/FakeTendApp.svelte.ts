@@ -2,7 +2,7 @@ import { MessageIndex } from '../search/MessageIndex.js';
 import { parseQuickReplies } from '../boundaries/quickReplies.js';
 import { defaultQuickReplies } from './defaultQuickReplies.js';
 import { FakeBoardHandle, FakeBoards } from './FakeBoards.svelte.js';
-import { FakeJoinHandle } from './FakeJoinHandle.svelte.js';
+import { FakeJoinHandle, fakeInviteStatus } from './FakeJoinHandle.svelte.js';
 import { FakeVault } from './FakeVault.svelte.js';
 import {
 	demoConversations,
@@ -34,6 +34,7 @@ import type {
 	ConversationKind,
 	ConversationSummary,
 	ConversationView,
+	InviteStatus,
 	InviteView,
 	JoinHandle,
 	Me,
@@ -323,6 +324,12 @@ export class FakeTendApp implements TendApp {
 
 	openJoin(fragment: string): JoinHandle {
 		return new FakeJoinHandle(this, fragment);
+	}
+
+	inviteStatus(fragment: string): Promise<InviteStatus> {
+		return new Promise((resolve) =>
+			this.later(this.latency * 2, () => resolve(fakeInviteStatus(fragment, this.connection)))
+		);
 	}
 
 	async requestNotifications(): Promise<void> {

@@ -35,6 +35,7 @@ import { BoardController } from './BoardController.svelte.js';
 import { isBoardDoc, localDay, summarizeBoard } from './boardView.js';
 import { SyncEngine, type PendingJoin } from '../sync/SyncEngine.js';
 import type { SocketLike } from '../sync/RelayConnection.js';
+import { checkInviteStatus } from '../sync/inviteStatus.js';
 import { AuditController } from './AuditController.svelte.js';
 import { ConversationController } from './ConversationController.svelte.js';
 import { DevicesController, LinkController, type DevicesHandle, type LinkHandle } from './DevicesController.svelte.js';
@@ -55,6 +56,7 @@ import type {
 	ConversationHandle,
 	ConversationKind,
 	ConversationSummary,
+	InviteStatus,
 	JoinHandle,
 	Me,
 	PendingJoinView,
@@ -967,6 +969,14 @@ export class RealTendApp implements TendApp {
 
 	openAudit(): AuditHandle {
 		return new AuditController(this);
+	}
+
+	async inviteStatus(fragment: string): Promise<InviteStatus> {
+		// Before the vault nothing is stored: the relay is the one the app's server names (or,
+		// without one, the default beside the app), as for a device set up now.
+		await readyCrypto();
+		const relayUrl = (await servedRelayUrl()) ?? fallbackRelayUrl();
+		return checkInviteStatus(relayUrl, fragment, (url) => new WebSocket(url) as unknown as SocketLike);
 	}
 
 	openJoin(fragment: string): JoinHandle {

@@ -3,6 +3,9 @@ import type { Role } from '../practice/permissions.js';
 import type { DevicesHandle, LinkHandle } from './DevicesController.svelte.js';
 import type { AuditDetails } from '../audit/kinds.js';
 import type { BoardAction } from '../model/boardActions.js';
+import type { InviteStatus } from '../sync/inviteStatus.js';
+
+export type { InviteStatus };
 
 /**
  * What the UI sees of Tend. Components read these plain values (held in `$state` by the app
@@ -711,6 +714,11 @@ export interface TendApp {
 	openAudit(): AuditHandle;
 	/** `fragment` is the part of the invite link after `#`. */
 	openJoin(fragment: string): JoinHandle;
+	/**
+	 * What the relay says about an invite link, asked before this device is set up (no
+	 * passphrase, no keys), so a used, cancelled or expired link is known before the passphrase.
+	 */
+	inviteStatus(fragment: string): Promise<InviteStatus>;
 	setRelayUrl(url: string): Promise<void>;
 	/** Stops waiting on an invite this device claimed (removes it from the home screen). */
 	cancelJoin(inviteId: string): Promise<void>;

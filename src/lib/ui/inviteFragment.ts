@@ -23,6 +23,15 @@ export function stripInviteFragment(): void {
 }
 
 /**
+ * The fragment captured by {@link stripInviteFragment}, left in place for the join page: the
+ * check that runs before a new device's passphrase (JoinPrecheck) reads it this way.
+ */
+export function peekInviteFragment(): string {
+	stripInviteFragment();
+	return pending ?? '';
+}
+
+/**
  * Returns the fragment captured by {@link stripInviteFragment} (stripping it now if that hasn't
  * happened yet) and forgets it, so a second caller gets an empty string.
  */

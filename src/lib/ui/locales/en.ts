@@ -321,6 +321,9 @@ export const en = {
 	'join.missingBody':
 		'For your safety, Tend removes the invite from the address bar as soon as it is read, so this page cannot be reloaded. Open the link again from the message you received.',
 	'join.goHome': 'Go to Tend',
+	'join.precheckOfflineBody':
+		"Tend checks your invite with the practice's server before you choose a passphrase. Check that this device is connected to the internet, then try again.",
+	'join.tryAgain': 'Try again',
 
 	'quick.reminderTitle': 'Appointment reminder',
 	'quick.reminderBody':
