@@ -24,6 +24,7 @@ import {
 	PERIOD_GENESIS_ACTOR
 } from '../model/period.js';
 import { secretMatchesEpoch } from './documentRecords.js';
+import { mainThread } from './pacer.js';
 import { SerialQueue, type SealedStore } from './SealedStore.js';
 import {
 	decodeSnapshotPayload,
@@ -123,7 +124,7 @@ export interface DocSyncContext {
 const OUTBOX_PAD = 12;
 
 /** Log entries applied in one part of a catch-up (the event loop runs between parts). */
-export const RECEIVE_CHUNK = 32;
+export const RECEIVE_CHUNK = 64;
 
 function stateKey(doc: string): string[] {
 	return ['tend', 'doc', doc];
@@ -702,10 +703,10 @@ export class DocSync extends EventEmitter<DocSyncEvents> {
 	receive(items: Item[]): Promise<void> {
 		return this.#queue.run(async () => {
 			const fresh = items.filter((item) => item.seq > this.#state.cursor);
-			// A long catch-up is applied in parts, with the event loop free between them, so the
-			// screen keeps responding while a week of messages arrives (issue 3, "batches").
+			// A long catch-up is applied in parts, paced with every other document's (pacer.ts),
+			// so the screen keeps responding while a week of messages arrives.
 			for (let from = 0; from < fresh.length; from += RECEIVE_CHUNK) {
-				if (from > 0) await new Promise((resolve) => setTimeout(resolve, 0));
+				await mainThread.turn();
 				const done = await this.#receiveChunk(fresh.slice(from, from + RECEIVE_CHUNK));
 				if (done === 'stop') return;
 			}
