@@ -18,6 +18,7 @@ import { nodeDevice } from '../helpers/nodeDevice.js';
 import { LoadClient } from './loadClient.js';
 import { ownCpuMs } from './processCpu.js';
 import { waitUntil } from './stats.js';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 
 /**
  * Benchmark 2: a device back after a week offline catches up on everything it missed.
@@ -137,6 +138,8 @@ export interface CatchUpResult {
 	entriesPerSecond: number;
 	/** CPU of this (the device's) process during the catch-up, % of one core. */
 	deviceCpuPercent: number;
+	/** The longest the event loop was blocked meanwhile (how long a screen would freeze). */
+	maxBlockMs: number;
 }
 
 /** A fresh Tend device catches up on the whole backlog; checks every message arrived. */
@@ -156,6 +159,8 @@ export async function deviceCatchUp(url: string, backlog: Backlog): Promise<Catc
 	}
 
 	const cpuFrom = ownCpuMs();
+	const delay = monitorEventLoopDelay({ resolution: 1 });
+	delay.enable();
 	const started = performance.now();
 	for (const sync of syncs) device.engine.add(sync);
 	device.engine.start();
@@ -166,6 +171,7 @@ export async function deviceCatchUp(url: string, backlog: Backlog): Promise<Catc
 	);
 	const ms = performance.now() - started;
 	const cpu = ownCpuMs() - cpuFrom;
+	delay.disable();
 	device.stop();
 
 	for (const [i, sync] of syncs.entries()) {
@@ -175,12 +181,14 @@ export async function deviceCatchUp(url: string, backlog: Backlog): Promise<Catc
 			throw new Error(`document ${i}: ${messages} of ${expected} messages after catch-up`);
 		}
 	}
-	return result(backlog, ms, cpu);
+	return { ...result(backlog, ms, cpu), maxBlockMs: delay.max / 1e6 };
 }
 
 /** Baseline: the same entries received by a client that only subscribes and counts them. */
 export async function plainDownload(url: string, backlog: Backlog): Promise<CatchUpResult> {
 	const cpuFrom = ownCpuMs();
+	const delay = monitorEventLoopDelay({ resolution: 1 });
+	delay.enable();
 	const started = performance.now();
 	const client = await LoadClient.connect(url);
 	let received = 0;
@@ -191,11 +199,12 @@ export async function plainDownload(url: string, backlog: Backlog): Promise<Catc
 	await waitUntil(() => received >= backlog.totalEntries, 60_000, 'the plain download', 1);
 	const ms = performance.now() - started;
 	const cpu = ownCpuMs() - cpuFrom;
+	delay.disable();
 	client.close();
-	return result(backlog, ms, cpu);
+	return { ...result(backlog, ms, cpu), maxBlockMs: delay.max / 1e6 };
 }
 
-function result(backlog: Backlog, ms: number, cpuMs: number): CatchUpResult {
+function result(backlog: Backlog, ms: number, cpuMs: number): Omit<CatchUpResult, 'maxBlockMs'> {
 	return {
 		entries: backlog.totalEntries,
 		bytes: backlog.totalBytes,

@@ -69,7 +69,7 @@ const FULL: BenchConfig = {
 	// grows); TEND_BENCH_OPEN_LARGE=50000 measures them anyway.
 	open: { small: 1000, large: Number(process.env.TEND_BENCH_OPEN_LARGE ?? 20_000), lastN: 50 },
 	// Periods build independently: 50,000 messages in well under a minute.
-	periods: { small: 1000, large: 50_000, catchUp: 200 }
+	periods: { small: 1000, large: 50_000, catchUp: 1000 }
 };
 
 const QUICK: BenchConfig = {

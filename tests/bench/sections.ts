@@ -15,6 +15,7 @@ import { runRelayLoad, type LoadShape, type RelayLoadResult } from './relayLoad.
 import { higher, lower, type Row, type Section } from './report.js';
 import { ServerProcess } from './serverProcess.js';
 import { median, medianBy, round } from './stats.js';
+import { RECEIVE_CHUNK } from '../../src/lib/sync/DocSync.js';
 
 /**
  * The bench's sections: each runs Tend and its baseline alternately (so that noise from other
@@ -265,11 +266,15 @@ export async function catchUpSection({ config, texts, log }: SectionContext) {
 				'Tend: a fresh device (SyncEngine, Repo, encrypting storage) verifies, decrypts ' +
 					'and applies every entry; timed from engine.start() until every cursor is at the end.',
 				'CPU of this process during catch-up (% of one core): ' +
-					`Tend device ${Math.round(d.deviceCpuPercent)}%, plain ${Math.round(p.deviceCpuPercent)}%.`
+					`Tend device ${Math.round(d.deviceCpuPercent)}%, plain ${Math.round(p.deviceCpuPercent)}%.`,
+				'"longest block": the event loop\'s maximum delay meanwhile (perf_hooks, 1 ms resolution), ' +
+					'how long a screen would freeze; the device applies entries in parts of ' +
+					`${RECEIVE_CHUNK} (DocSync.receive), one part per task across all documents (pacer.ts).`
 			],
 			rows: [
 				lower('time to catch up', 'ms', d.ms, p.ms),
-				higher('entries per second', '/s', d.entriesPerSecond, p.entriesPerSecond)
+				higher('entries per second', '/s', d.entriesPerSecond, p.entriesPerSecond),
+				lower('longest block of the event loop', 'ms', d.maxBlockMs, p.maxBlockMs)
 			]
 		};
 		return { section, raw: { device, plain } };
