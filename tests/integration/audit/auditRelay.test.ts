@@ -2,18 +2,17 @@ import Database from 'better-sqlite3';
 import { randomBytes as nodeRandomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AuditRecorder } from '../../../src/lib/audit/AuditRecorder.js';
 import { openAuditEntry } from '../../../src/lib/audit/auditEntry.js';
 import { openAuditRecord } from '../../../src/lib/audit/auditRecord.js';
 import { AuditKind } from '../../../src/lib/audit/kinds.js';
-import { readyCrypto } from '../../../src/lib/crypto/sodium.js';
 import { toBase64Url, toHex } from '../../../src/lib/protocol/bytes.js';
 import { createConversation } from '../../../src/lib/sync/createConversation.js';
 import { filesUnder, findInFiles } from '../../helpers/scanFiles.js';
 import { inviteAndAdmit } from '../../helpers/engineFlow.js';
-import { nodeDevice, waitFor, type NodeDevice } from '../../helpers/nodeDevice.js';
-import { RelayProcess } from '../../helpers/relayProcess.js';
+import { engineStack } from '../../helpers/engineStack.js';
+import { waitFor } from '../../helpers/nodeDevice.js';
 
 /**
  * Audit trails through the real relay (rule 21, docs/protocol.md "Audit trails"): a client's
@@ -21,37 +20,25 @@ import { RelayProcess } from '../../helpers/relayProcess.js';
  * device receives, verifies and countersigns them; the relay stores nothing readable.
  */
 
-let relay: RelayProcess | undefined;
-const devices: NodeDevice[] = [];
+const stack = engineStack();
 
-beforeAll(async () => {
-	await readyCrypto();
-});
-
-afterEach(async () => {
-	for (const device of devices.splice(0)) device.stop();
-	await relay?.dispose();
-	relay = undefined;
-});
-
-async function auditedDevice(url: string) {
+async function auditedDevice() {
 	const recorder = new AuditRecorder({ countersignDelay: 100, checkpointEvery: Infinity });
-	const device = nodeDevice(url, undefined, { audit: recorder });
+	const device = stack.device({ audit: recorder });
 	await recorder.attach({
 		store: device.ctx.store,
 		device: device.ctx.author.device,
 		box: device.box,
 		incarnation: device.ctx.author.incarnation
 	});
-	devices.push(device);
 	return { device, recorder };
 }
 
 describe('audit trail through the relay', () => {
 	it("carries a client's records to the owner only, verified, countersigned and unreadable to the relay", async () => {
-		relay = await RelayProcess.start();
-		const therapist = await auditedDevice(relay.url);
-		const client = await auditedDevice(relay.url);
+		const relay = await stack.startRelay();
+		const therapist = await auditedDevice();
+		const client = await auditedDevice();
 
 		// The therapist creates a conversation; its events go to the therapist's own trail.
 		const conversation = await createConversation(therapist.device.ctx, { title: 'Check-ins', creatorName: 'Dr. R' });

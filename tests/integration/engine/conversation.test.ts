@@ -1,26 +1,13 @@
 import * as A from '@automerge/automerge';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { readyCrypto } from '../../../src/lib/crypto/sodium.js';
+import { describe, expect, it } from 'vitest';
 import type { ConversationDoc } from '../../../src/lib/model/conversation.js';
 import { safetyCode } from '../../../src/lib/protocol/invite.js';
-import { createConversation } from '../../../src/lib/sync/createConversation.js';
 import { DocSync } from '../../../src/lib/sync/DocSync.js';
 import { appendText, inviteAndAdmit, texts } from '../../helpers/engineFlow.js';
-import { nodeDevice, waitFor, type NodeDevice } from '../../helpers/nodeDevice.js';
-import { RelayProcess } from '../../helpers/relayProcess.js';
+import { engineStack } from '../../helpers/engineStack.js';
+import { waitFor, type NodeDevice } from '../../helpers/nodeDevice.js';
 
-let relay: RelayProcess | undefined;
-const devices: NodeDevice[] = [];
-
-beforeAll(async () => {
-	await readyCrypto();
-});
-
-afterEach(async () => {
-	for (const device of devices.splice(0)) device.stop();
-	await relay?.dispose();
-	relay = undefined;
-});
+const stack = engineStack();
 
 async function send(device: NodeDevice, sync: DocSync, text: string) {
 	await appendText(device, sync, text);
@@ -30,19 +17,7 @@ async function send(device: NodeDevice, sync: DocSync, text: string) {
 
 /** A therapist creates a conversation, invites a client, and lets them in. */
 async function invitedPair() {
-	relay = await RelayProcess.start();
-	const therapist = nodeDevice(relay.url);
-	const client = nodeDevice(relay.url);
-	devices.push(therapist, client);
-
-	const conversation = await createConversation(therapist.ctx, {
-		title: 'Tuesday check-ins',
-		creatorName: 'Dr. Rivera'
-	});
-	therapist.engine.add(conversation);
-	therapist.engine.start();
-	client.engine.start();
-	await waitFor(() => therapist.engine.status === 'online' && client.engine.status === 'online');
+	const { therapist, client, conversation } = await stack.therapistAndClient();
 
 	const { joined, request, info, keys } = await inviteAndAdmit(therapist, client, conversation, {
 		inviter: 'Dr. Rivera',
@@ -80,7 +55,7 @@ describe('two devices through the real relay', () => {
 
 	it('converges after both sides write while the relay is down, with nothing lost or doubled', async () => {
 		const { therapist, client, conversation, joined } = await invitedPair();
-		await relay!.stop();
+		await stack.relay.stop();
 		await waitFor(() => therapist.engine.status !== 'online' && client.engine.status !== 'online');
 
 		for (let i = 0; i < 5; i++) {
@@ -91,7 +66,7 @@ describe('two devices through the real relay', () => {
 		expect(texts(conversation)).toHaveLength(5);
 		expect(texts(joined)).toHaveLength(5);
 
-		await relay!.restart();
+		await stack.relay.restart();
 		await waitFor(() => texts(conversation).length === 10 && texts(joined).length === 10, 30_000);
 		await waitFor(() => conversation.outbox.length === 0 && joined.outbox.length === 0, 30_000);
 
@@ -104,17 +79,17 @@ describe('two devices through the real relay', () => {
 
 	it('resends the outbox after a restart of the device and the relay stores each entry once', async () => {
 		const { therapist, client, conversation, joined } = await invitedPair();
-		await relay!.stop();
+		await stack.relay.stop();
 		await send(therapist, conversation, 'written before the crash');
 		await waitFor(() => conversation.outbox.length > 0);
 
 		// The therapist's app restarts from what is on its disk, then the relay comes back.
 		const restarted = therapist.restart();
-		devices.push(restarted);
+		stack.track(restarted);
 		const reloaded = await DocSync.load(restarted.ctx, conversation.doc);
 		expect(reloaded?.outbox.length).toBe(conversation.outbox.length);
 		restarted.engine.add(reloaded!);
-		await relay!.restart();
+		await stack.relay.restart();
 		restarted.engine.start();
 
 		await waitFor(() => texts(joined).includes('written before the crash'), 30_000);

@@ -1,17 +1,16 @@
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { deriveAccessKey } from '../../../src/lib/crypto/documentKeys.js';
 import { randomBytes } from '../../../src/lib/crypto/primitives.js';
 import { RelayError } from '../../../src/lib/protocol/errors.js';
-import { readyCrypto } from '../../../src/lib/crypto/sodium.js';
 import { addMember, type ConversationDoc } from '../../../src/lib/model/conversation.js';
 import { toHex } from '../../../src/lib/protocol/bytes.js';
 import { isListed } from '../../../src/lib/protocol/records.js';
 import { createConversation } from '../../../src/lib/sync/createConversation.js';
 import { DocSync } from '../../../src/lib/sync/DocSync.js';
 import { appendText, inviteAndAdmit, linkDevice, texts } from '../../helpers/engineFlow.js';
-import { nodeDevice, waitFor, type NodeDevice } from '../../helpers/nodeDevice.js';
+import { engineStack } from '../../helpers/engineStack.js';
+import { waitFor, type NodeDevice } from '../../helpers/nodeDevice.js';
 import { RelayClient } from '../../helpers/relayClient.js';
-import { RelayProcess } from '../../helpers/relayProcess.js';
 import { filesUnder, findInFiles } from '../../helpers/scanFiles.js';
 
 /**
@@ -20,22 +19,10 @@ import { filesUnder, findInFiles } from '../../helpers/scanFiles.js';
  * anyone pressing anything, and revoking it rotates the key so it reads and writes nothing new.
  */
 
-let relay: RelayProcess | undefined;
-const devices: NodeDevice[] = [];
-
-beforeAll(async () => {
-	await readyCrypto();
-});
-
-afterEach(async () => {
-	for (const device of devices.splice(0)) device.stop();
-	await relay?.dispose();
-	relay = undefined;
-});
+const stack = engineStack();
 
 function startDevice(): NodeDevice {
-	const device = nodeDevice(relay!.url);
-	devices.push(device);
+	const device = stack.device();
 	device.engine.start();
 	return device;
 }
@@ -48,7 +35,7 @@ async function send(device: NodeDevice, sync: DocSync, text: string) {
 
 /** A therapist's conversation with one client (their phone) let in, and a message in it. */
 async function therapistAndClient() {
-	relay = await RelayProcess.start();
+	await stack.startRelay();
 	const therapist = startDevice();
 	const phone = startDevice();
 	const conversation = await createConversation(therapist.ctx, {
@@ -156,7 +143,7 @@ describe('people and devices through the relay', { timeout: 90_000 }, () => {
 		expect(texts(conversation)).not.toContain('Written on a revoked tablet');
 		// Whatever the tablet still holds gets it nowhere: the relay refuses the old access key,
 		// and the tablet's key alone is no longer a writer of the head.
-		const probe = await RelayClient.connect(relay!.url);
+		const probe = await RelayClient.connect(stack.relay.url);
 		try {
 			await probe.hello(tablet.ctx.author.device);
 			const oldAccess = deriveAccessKey(sync.secretOf(genBefore)!, genBefore);
@@ -182,13 +169,12 @@ describe('people and devices through the relay', { timeout: 90_000 }, () => {
 
 		// The laptop goes offline; the tablet is revoked meanwhile.
 		second.tablet.stop();
-		devices.splice(devices.indexOf(second.tablet), 1);
 		await phone.engine.links.revoke(first.tablet.ctx.author.device.publicKey);
 		await waitFor(() => conversation.head.gen === genBefore + 1, 20_000, 'rotation');
 		await send(therapist, conversation, 'While the laptop was away');
 
 		const laptop = second.tablet.restart();
-		devices.push(laptop);
+		stack.track(laptop);
 		const sync = (await DocSync.load(laptop.ctx, conversation.doc))!;
 		expect(sync.secretOf(genBefore + 1)).toBeUndefined();
 		laptop.engine.add(sync);
@@ -211,7 +197,7 @@ describe('people and devices through the relay', { timeout: 90_000 }, () => {
 			info: new TextEncoder().encode(marker),
 			expires: Date.now() + 60_000
 		});
-		const hits = findInFiles(filesUnder(relay!.dataDir), [marker, label, name]);
+		const hits = findInFiles(filesUnder(stack.relay.dataDir), [marker, label, name]);
 		expect(hits.has(marker)).toBe(true);
 		hits.delete(marker);
 		expect(Object.fromEntries(hits)).toEqual({});

@@ -1,12 +1,10 @@
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { readyCrypto } from '../../../src/lib/crypto/sodium.js';
+import { describe, expect, it } from 'vitest';
 import { toBase64Url } from '../../../src/lib/protocol/bytes.js';
 import { deriveInviteKeys, openInviteInfo, type JoinRefusal } from '../../../src/lib/protocol/invite.js';
-import { createConversation } from '../../../src/lib/sync/createConversation.js';
 import type { DocSync } from '../../../src/lib/sync/DocSync.js';
 import type { PendingJoin } from '../../../src/lib/sync/SyncEngine.js';
-import { nodeDevice, waitFor, type NodeDevice } from '../../helpers/nodeDevice.js';
-import { RelayProcess } from '../../helpers/relayProcess.js';
+import { engineStack } from '../../helpers/engineStack.js';
+import { waitFor, type NodeDevice } from '../../helpers/nodeDevice.js';
 
 /**
  * Someone waiting to be let in learns why they weren't, through the real relay: the therapist
@@ -15,34 +13,7 @@ import { RelayProcess } from '../../helpers/relayProcess.js';
  * (tests/integration/relay/invites.test.ts shows nobody else learns it).
  */
 
-let relay: RelayProcess | undefined;
-const devices: NodeDevice[] = [];
-
-beforeAll(async () => {
-	await readyCrypto();
-});
-
-afterEach(async () => {
-	for (const device of devices.splice(0)) device.stop();
-	await relay?.dispose();
-	relay = undefined;
-});
-
-async function setUp() {
-	relay = await RelayProcess.start();
-	const therapist = nodeDevice(relay.url);
-	const client = nodeDevice(relay.url);
-	devices.push(therapist, client);
-	const conversation = await createConversation(therapist.ctx, {
-		title: 'Tuesday check-ins',
-		creatorName: 'Dr. Rivera'
-	});
-	therapist.engine.add(conversation);
-	therapist.engine.start();
-	client.engine.start();
-	await waitFor(() => therapist.engine.status === 'online' && client.engine.status === 'online');
-	return { therapist, client, conversation };
-}
+const stack = engineStack();
 
 /** The therapist invites; the client reads the invite and has a join it waits on. */
 async function pendingJoin(therapist: NodeDevice, client: NodeDevice, conversation: DocSync) {
@@ -74,7 +45,7 @@ async function refusalAtNextCheck(client: NodeDevice, invite: Uint8Array): Promi
 
 describe('joins that end without being let in', () => {
 	it('a declined request is reported as declined, and the wait is forgotten', async () => {
-		const { therapist, client, conversation } = await setUp();
+		const { therapist, client, conversation } = await stack.therapistAndClient();
 		const { invite, join } = await pendingJoin(therapist, client, conversation);
 		await client.engine.claimInvite(join, client.box.publicKey);
 		const request = await waitFor(() => therapist.engine.claimsFor(conversation.docKey)[0]);
@@ -86,7 +57,7 @@ describe('joins that end without being let in', () => {
 	});
 
 	it('an invite cancelled before the claim reached the relay is reported as revoked', async () => {
-		const { therapist, client, conversation } = await setUp();
+		const { therapist, client, conversation } = await stack.therapistAndClient();
 		const { invite, join } = await pendingJoin(therapist, client, conversation);
 		// The device remembers the join first; its claim is lost on the way (connection dropped).
 		await client.engine.rememberJoin(join);

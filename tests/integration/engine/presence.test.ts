@@ -1,14 +1,12 @@
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { sealPresence, type VectorEntry } from '../../../src/lib/crypto/presence.js';
 import { randomBytes } from '../../../src/lib/crypto/primitives.js';
-import { readyCrypto } from '../../../src/lib/crypto/sodium.js';
 import { toHex } from '../../../src/lib/protocol/bytes.js';
-import { createConversation } from '../../../src/lib/sync/createConversation.js';
 import type { DocSync } from '../../../src/lib/sync/DocSync.js';
 import { appendText, inviteAndAdmit, texts } from '../../helpers/engineFlow.js';
-import { nodeDevice, waitFor, type NodeDevice } from '../../helpers/nodeDevice.js';
+import { engineStack } from '../../helpers/engineStack.js';
+import { waitFor, type NodeDevice } from '../../helpers/nodeDevice.js';
 import { RelayClient } from '../../helpers/relayClient.js';
-import { RelayProcess } from '../../helpers/relayProcess.js';
 
 /**
  * Presence between two real engines through the real relay: online and typing arrive and
@@ -16,35 +14,18 @@ import { RelayProcess } from '../../helpers/relayProcess.js';
  * (rule 14); frames that don't verify are dropped and counted.
  */
 
-let relay: RelayProcess | undefined;
-const devices: NodeDevice[] = [];
+const stack = engineStack();
 const clients: RelayClient[] = [];
 
-beforeAll(async () => {
-	await readyCrypto();
-});
-
 afterEach(async () => {
-	for (const device of devices.splice(0)) device.stop();
 	await Promise.all(clients.splice(0).map((c) => c.close()));
-	await relay?.dispose();
-	relay = undefined;
 });
 
 async function pair() {
-	relay = await RelayProcess.start();
-	const therapist = nodeDevice(relay.url);
 	// A short grace: a claimed entry that hasn't arrived 300 ms after the claim counts as withheld.
-	const client = nodeDevice(relay.url, undefined, { presence: { graceMs: 300 } });
-	devices.push(therapist, client);
-	const conversation = await createConversation(therapist.ctx, {
-		title: 'Tuesday check-ins',
-		creatorName: 'Dr. Rivera'
+	const { therapist, client, conversation } = await stack.therapistAndClient({
+		client: { presence: { graceMs: 300 } }
 	});
-	therapist.engine.add(conversation);
-	therapist.engine.start();
-	client.engine.start();
-	await waitFor(() => therapist.engine.status === 'online' && client.engine.status === 'online');
 	const { joined } = await inviteAndAdmit(therapist, client, conversation, {
 		inviter: 'Dr. Rivera',
 		title: 'Tuesday check-ins',
@@ -59,7 +40,7 @@ async function pair() {
 
 /** A connection of the therapist's own device, to send frames the engine wouldn't. */
 async function asDevice(device: NodeDevice, sync: DocSync): Promise<RelayClient> {
-	const client = await RelayClient.connect(relay!.url);
+	const client = await RelayClient.connect(stack.relay.url);
 	clients.push(client);
 	await client.hello(device.ctx.author.device);
 	await client.openDoc(sync.doc, sync.accessKey(), sync.head.n);

@@ -1,13 +1,11 @@
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { randomBytes } from '../../../src/lib/crypto/primitives.js';
-import { readyCrypto } from '../../../src/lib/crypto/sodium.js';
-import { createConversation } from '../../../src/lib/sync/createConversation.js';
 import type { DocSync } from '../../../src/lib/sync/DocSync.js';
 import { SNAPSHOT_EVERY } from '../../../src/lib/sync/snapshot.js';
 import { appendText, heads, inviteAndAdmit, texts } from '../../helpers/engineFlow.js';
 import { filesUnder, findInFiles } from '../../helpers/scanFiles.js';
-import { nodeDevice, waitFor, type NodeDevice } from '../../helpers/nodeDevice.js';
-import { RelayProcess } from '../../helpers/relayProcess.js';
+import { engineStack } from '../../helpers/engineStack.js';
+import { waitFor, type NodeDevice } from '../../helpers/nodeDevice.js';
 
 /**
  * Snapshots through the real relay and engines (SECURITY-RULES.md rule 14): the therapist's
@@ -15,18 +13,7 @@ import { RelayProcess } from '../../helpers/relayProcess.js';
  * later loads it, reads only the tail of the log, and ends with the same document.
  */
 
-let relay: RelayProcess | undefined;
-const devices: NodeDevice[] = [];
-
-beforeAll(async () => {
-	await readyCrypto();
-});
-
-afterEach(async () => {
-	for (const device of devices.splice(0)) device.stop();
-	await relay?.dispose();
-	relay = undefined;
-});
+const stack = engineStack();
 
 async function send(device: NodeDevice, sync: DocSync, text: string) {
 	await appendText(device, sync, text);
@@ -36,18 +23,7 @@ async function send(device: NodeDevice, sync: DocSync, text: string) {
 
 describe('snapshots through the real relay', () => {
 	it('a device admitted after 600 messages loads the snapshot and the tail, and converges', async () => {
-		relay = await RelayProcess.start();
-		const therapist = nodeDevice(relay.url);
-		const client = nodeDevice(relay.url);
-		devices.push(therapist, client);
-		const conversation = await createConversation(therapist.ctx, {
-			title: 'Tuesday check-ins',
-			creatorName: 'Dr. Rivera'
-		});
-		therapist.engine.add(conversation);
-		therapist.engine.start();
-		client.engine.start();
-		await waitFor(() => therapist.engine.status === 'online' && client.engine.status === 'online');
+		const { therapist, client, conversation } = await stack.therapistAndClient();
 
 		for (let i = 0; i < 600; i++) {
 			await send(therapist, conversation, `Snapshot-era note number ${i}`);
@@ -76,7 +52,7 @@ describe('snapshots through the real relay', () => {
 			expires: Date.now() + 60_000
 		});
 		const secrets = ['Snapshot-era note number 0', 'Snapshot-era note number 599', 'Dr. Rivera'];
-		const hits = findInFiles(filesUnder(relay.dataDir), [marker, ...secrets]);
+		const hits = findInFiles(filesUnder(stack.relay.dataDir), [marker, ...secrets]);
 		expect(hits.has(marker)).toBe(true);
 		hits.delete(marker);
 		expect(Object.fromEntries(hits)).toEqual({});
