@@ -141,6 +141,8 @@ export interface DocSource {
 	 * which the leader's reaches over the BroadcastChannel), and their actor claims.
 	 */
 	tabPeriods?: Map<number, { handle: DocHandle<unknown>; relayId: Uint8Array }>;
+	/** In another tab: the highest period the leader knows of (what it persisted). */
+	tabKnown?: number;
 }
 
 /**
@@ -742,7 +744,8 @@ export class RealTendApp implements TendApp {
 	 */
 	async #openTabPeriods(docKey: string, source: DocSource, onChange: () => void): Promise<void> {
 		const runtime = this.#require();
-		const held = await ConversationPeriods.peekHeld(runtime.store, docKey);
+		const { held, known } = await ConversationPeriods.peek(runtime.store, docKey);
+		source.tabKnown = known;
 		const conv = fromBase64Url(docKey);
 		for (const n of held) {
 			if (source.tabPeriods?.has(n)) continue;

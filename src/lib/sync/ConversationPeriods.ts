@@ -1,6 +1,7 @@
 import * as A from '@automerge/automerge';
 import type { ConversationDoc, Message } from '../model/conversation.js';
 import { periodLocalId, periodSize, writePeriod, type PeriodDoc } from '../model/period.js';
+import { missingPeriods } from '../model/periodCoverage.js';
 import { decodeCbor, encodeCbor } from '../protocol/cbor.js';
 import { periodDocId } from '../protocol/period.js';
 import { DocSync, type DocSyncContext } from './DocSync.js';
@@ -41,6 +42,8 @@ export class ConversationPeriods {
 	readonly #size: () => number;
 	readonly #onHold: (sync: DocSync) => void;
 	#known = 0;
+	/** The running {@link restore}, so others can wait until what was held is held again. */
+	#restoring: Promise<void> = Promise.resolve();
 
 	constructor(
 		ctx: DocSyncContext,
@@ -58,14 +61,28 @@ export class ConversationPeriods {
 		return ['tend', 'periods', this.conversation.docKey];
 	}
 
-	/** The periods the leader tab holds, read from what it persisted (for the other tabs). */
-	static async peekHeld(store: DocSyncContext['store'], convKey: string): Promise<number[]> {
+	/**
+	 * The periods the leader tab holds and the highest it knows of, read from what it persisted
+	 * (for the other tabs).
+	 */
+	static async peek(
+		store: DocSyncContext['store'],
+		convKey: string
+	): Promise<{ held: number[]; known: number }> {
 		const bytes = await store.load(['tend', 'periods', convKey]);
-		return bytes ? (decodeCbor(bytes) as Persisted).held : [];
+		if (!bytes) return { held: [], known: 0 };
+		const saved = decodeCbor(bytes) as Persisted;
+		return { held: saved.held, known: Math.max(saved.known, ...saved.held) };
 	}
 
 	/** Holds again every period this device held before (they load from this device's store). */
-	async restore(): Promise<void> {
+	restore(): Promise<void> {
+		const restoring = this.#restore();
+		this.#restoring = restoring.catch(() => {});
+		return restoring;
+	}
+
+	async #restore(): Promise<void> {
 		const bytes = await this.#ctx.store.load(this.#key());
 		if (!bytes) return;
 		const saved = decodeCbor(bytes) as Persisted;
@@ -166,6 +183,27 @@ export class ConversationPeriods {
 		return true;
 	}
 
+	/**
+	 * Holds every period from the oldest shown down to `n`, so the merged view reaches it (a jump
+	 * from search to a message in an earlier period). Periods below `n` stay as they are.
+	 */
+	async loadDownTo(n: number): Promise<void> {
+		while (this.oldestHeld > n) {
+			if (!(await this.loadEarlier())) return;
+		}
+	}
+
+	/** Resolves once the periods held before a restart and those still opening are held. */
+	async settled(): Promise<void> {
+		await this.#restoring;
+		await Promise.allSettled([...this.#loading.values()]);
+	}
+
+	/** Periods known to exist that this device doesn't hold, newest first (periodCoverage.ts). */
+	missing(): number[] {
+		return missingPeriods({ known: this.known, held: this.held() });
+	}
+
 	/** Whether the conversation keeps its messages in periods from 1 on (format v3). */
 	#periodsOnly(): boolean {
 		const doc = this.conversation.handle.doc() as A.Doc<ConversationDoc> | undefined;
@@ -196,6 +234,20 @@ export class ConversationPeriods {
 	documents(): { n: number; doc: A.Doc<PeriodDoc | ConversationDoc>; sync: DocSync }[] {
 		const from = this.oldestHeld;
 		const numbers = from === 0 ? [0, ...this.held()] : this.held().filter((n) => n >= from);
+		return this.#documentsOf(numbers);
+	}
+
+	/**
+	 * Every document this device holds, oldest first, period 0 included, whether or not the held
+	 * periods are one run: what search reads, so a message in a period held below a gap (the
+	 * device was away while several periods filled) is still found. The message list shows
+	 * {@link documents}.
+	 */
+	searchDocuments(): { n: number; doc: A.Doc<PeriodDoc | ConversationDoc>; sync: DocSync }[] {
+		return this.#documentsOf([0, ...this.held()]);
+	}
+
+	#documentsOf(numbers: number[]) {
 		return numbers.map((n) => {
 			const sync = this.get(n)!;
 			return { n, doc: sync.handle.doc() as A.Doc<PeriodDoc | ConversationDoc>, sync };
