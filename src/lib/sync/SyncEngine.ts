@@ -106,6 +106,11 @@ export interface SyncEngineEvents {
 	presence: (doc: string) => void;
 	/** The conversation gained a period this device now holds, or one was loaded (rule 19). */
 	periods: (doc: string) => void;
+	/**
+	 * A period document read its log up to where the relay said it ended when it was subscribed
+	 * on this connection ({@link SyncEngine.caughtUp}); `doc` is the period's own key.
+	 */
+	'caught-up': (doc: string) => void;
 	/** A document this (newly linked) device was given because its person belongs to it. */
 	'linked-doc': (sync: DocSync, kind: 'conversation' | 'board' | 'practice') => void;
 }
@@ -480,6 +485,8 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
 			const subscribed = await this.connection.request('sub', { doc: sync.doc, after: sync.cursor });
 			this.#subSeq.set(sync.docKey, subscribed.seq as number);
 			this.#periodRetries.delete(sync.docKey);
+			// Entries may have come before the answer, or there was nothing to read.
+			this.#reportCaughtUp(sync);
 			await this.#sendOutbox(sync);
 		} catch {
 			// The relay refused for now (busy, a rotation in progress, a lower period not
@@ -505,6 +512,7 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
 		try {
 			const answer = await this.connection.request('sub', { doc: sync.doc, after: sync.cursor });
 			this.#subSeq.set(sync.docKey, answer.seq as number);
+			this.#reportCaughtUp(sync);
 		} catch {
 			// Subscribed again on the next connect.
 		}
@@ -670,6 +678,21 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
 		if (sync) void this.#sendPresence(sync);
 	}
 
+	/**
+	 * Whether the device read the document's log up to where the relay said it ended when it was
+	 * subscribed on this connection (false while offline or not yet subscribed). Search counts a
+	 * period fetched for it as arrived only then.
+	 */
+	caughtUp(doc: string): boolean {
+		const sync = this.#docs.get(doc);
+		return sync !== undefined && this.#caughtUp(sync);
+	}
+
+	/** Tells the app when a period has caught up, so what waits on it (search) can move on. */
+	#reportCaughtUp(sync: DocSync): void {
+		if (sync.period > 0 && this.#caughtUp(sync)) this.emit('caught-up', sync.docKey);
+	}
+
 	/** Whether the device read the document's log up to where the relay said it ended. */
 	#caughtUp(sync: DocSync): boolean {
 		const seq = this.#subSeq.get(sync.docKey);
@@ -727,11 +750,13 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
 	}
 
 	async #receive(sync: DocSync, items: Item[]): Promise<void> {
+		const behind = !this.#caughtUp(sync);
 		try {
 			await sync.receive(items);
 		} catch {
 			this.emit('problem', sync.docKey, { kind: 'unverified', count: sync.unverifiedCount });
 		}
+		if (behind) this.#reportCaughtUp(sync);
 		if (sync.snapshotDue && this.status === 'online') void this.#uploadSnapshot(sync);
 	}
 

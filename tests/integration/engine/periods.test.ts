@@ -166,4 +166,50 @@ describe('period documents through the engine and the relay', () => {
 		expect(foundIn(relay.dataDir, marker)).toEqual([]);
 		expect(foundIn(relay.dataDir, 'message 3')).toEqual([]);
 	}, 90_000);
+
+	it('a member holding every missing period for search hears when each has caught up, with its messages in', async () => {
+		relay = await RelayProcess.start();
+		const therapist = nodeDevice(relay.url);
+		const client = nodeDevice(relay.url);
+		devices.push(therapist, client);
+		const conversation = await createConversation(therapist.ctx, { title: 'Long one', creatorName: 'Dr. Rivera' });
+		therapist.engine.add(conversation);
+		therapist.engine.start();
+		client.engine.start();
+		await waitFor(() => therapist.engine.status === 'online' && client.engine.status === 'online');
+		const { joined } = await inviteAndAdmit(therapist, client, conversation, {
+			inviter: 'Dr. Rivera',
+			title: 'Long one',
+			client: 'Sam'
+		});
+		const mine = therapist.engine.periodsOf(conversation);
+		client.stop();
+		const sent = Array.from({ length: 8 }, (_, i) => `message ${i}`);
+		for (const text of sent) await send(therapist, mine, text);
+		await waitFor(() => [0, 1, 2, 3].every((n) => mine.get(n)!.outbox.length === 0), 15_000, 'pushed');
+
+		// The client comes back holding only the newest period: 2 and 1 are missing.
+		const back = client.restart();
+		devices.push(back);
+		const joinedBack = (await DocSync.load(back.ctx, joined.doc))!;
+		back.engine.add(joinedBack);
+		const theirs = back.engine.periodsOf(joinedBack);
+		await theirs.restore();
+		back.engine.start();
+		await waitFor(() => theirs.known === 3 && back.engine.caughtUp(theirs.get(3)!.docKey), 15_000, 'period 3');
+		expect(theirs.missing()).toEqual([2, 1]);
+
+		// Each period reports catching up once, and only when its messages are in.
+		const seen = new Map<string, number>();
+		back.engine.on('caught-up', (doc) => {
+			const n = [1, 2].find((k) => theirs.get(k)?.docKey === doc);
+			if (n !== undefined) seen.set(`${n}`, theirs.count(n));
+		});
+		for (const n of theirs.missing()) await theirs.hold(n);
+		await waitFor(() => seen.size === 2, 15_000, 'both caught up');
+		expect(Object.fromEntries(seen)).toEqual({ 1: 3, 2: 3 });
+		expect([1, 2, 3].every((n) => back.engine.caughtUp(theirs.get(n)!.docKey))).toBe(true);
+		expect(history(theirs)).toEqual(sent);
+		expect(theirs.missing()).toEqual([]);
+	}, 90_000);
 });
