@@ -43,6 +43,7 @@ import { JoinController } from './JoinController.svelte.js';
 import { PracticeController } from './PracticeController.svelte.js';
 import { isPracticeDoc } from '../model/practice.js';
 import { SearchService } from './SearchService.js';
+import { searchDoc } from './searchDoc.js';
 import { summarize } from './summaries.js';
 import { authorityOf, readContextOf, type Authority, type PeekedAuthority } from './authority.js';
 import { showNewMessageNotification } from './notify.js';
@@ -1225,7 +1226,7 @@ export class RealTendApp implements TendApp {
 			conversationIds: () => [...this.#sources.keys()],
 			doc: (id) => {
 				const source = this.#sources.get(id);
-				const doc = source && viewDoc(source);
+				const doc = source && searchDoc(source);
 				return doc && typeof doc.title === 'string' ? doc : undefined;
 			},
 			myId: () => (this.#runtime ? this.personHex : ''),
