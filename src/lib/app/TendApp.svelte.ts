@@ -43,7 +43,9 @@ import { JoinController } from './JoinController.svelte.js';
 import { PracticeController } from './PracticeController.svelte.js';
 import { isPracticeDoc } from '../model/practice.js';
 import { SearchService } from './SearchService.js';
-import { searchDoc } from './searchDoc.js';
+import { SearchCoverage } from './SearchCoverage.svelte.js';
+import { periodHoldings, searchDoc } from './searchDoc.js';
+import type { PeriodHoldings } from '../model/periodCoverage.js';
 import { summarize } from './summaries.js';
 import { authorityOf, readContextOf, type Authority, type PeekedAuthority } from './authority.js';
 import { showNewMessageNotification } from './notify.js';
@@ -62,6 +64,7 @@ import type {
 	Me,
 	PendingJoinView,
 	QuickReply,
+	SearchCoverageView,
 	SearchPerson,
 	SearchRequest,
 	SearchResultsView,
@@ -468,6 +471,7 @@ export class RealTendApp implements TendApp {
 		this.recorder.detach();
 		// The search index holds message text: a new, empty one replaces it.
 		this.#search = this.#newSearch();
+		this.#coverage.reset();
 		this.#sources.clear();
 		this.#opening.clear();
 		this.#tabClaims.clear();
@@ -506,7 +510,10 @@ export class RealTendApp implements TendApp {
 				socketFactory: (url) => new WebSocket(url) as unknown as SocketLike,
 				audit: this.recorder
 			});
-			engine.on('status', (status) => (this.connection = status));
+			engine.on('status', (status) => {
+				this.connection = status;
+				this.#coverage.update();
+			});
 			engine.on('doc-changed', (doc) => {
 				void this.#checkRemoved();
 				this.notify(doc);
@@ -524,6 +531,8 @@ export class RealTendApp implements TendApp {
 				this.#refreshSummaries();
 			});
 			engine.on('presence', (doc) => this.notify(doc));
+			// A period fetched for search has arrived: the search page counts it.
+			engine.on('caught-up', () => this.#refreshSummaries());
 			engine.on('admitted', (sync, join) => void this.#admitted(sync, join));
 			engine.on('granted', (sync) => void this.#granted(sync));
 			engine.on('linked-doc', (sync, kind) => void this.#linkedDoc(sync, kind));
@@ -1248,6 +1257,40 @@ export class RealTendApp implements TendApp {
 		return this.#search.people();
 	}
 
+	readonly #coverage = new SearchCoverage({
+		holdings: () => this.#periodHoldings(),
+		canFetch: () => this.leader && !!this.#runtime?.engine,
+		hold: async (id, n) => {
+			const periods = this.#sources.get(id)?.periods;
+			if (!periods) throw new Error('only the leader tab holds periods');
+			await periods.hold(n);
+		},
+		ready: (id, n) => {
+			const period = this.#sources.get(id)?.periods?.get(n);
+			return !!period && !!this.#runtime?.engine?.caughtUp(period.docKey);
+		},
+		online: () => this.connection === 'online'
+	});
+
+	get searchCoverage(): SearchCoverageView {
+		return this.#coverage;
+	}
+
+	/**
+	 * What this device holds of each listed conversation's periods. Conversations this person
+	 * left, or was removed from, are left out: nothing more of them can be fetched.
+	 */
+	*#periodHoldings(): Iterable<[string, PeriodHoldings]> {
+		const me = this.#runtime?.ctx.author.device.publicKey;
+		for (const [docKey, source] of this.#sources) {
+			if (this.#boardIds.has(docKey) || this.#siblingIds.has(docKey)) continue;
+			if (docKey === this.practice.docKey || this.prefsOf(docKey).left) continue;
+			const sync = source.sync;
+			if (sync && me && sync.excludes(me) && !sync.holdsHeadSecret) continue;
+			yield [docKey, periodHoldings(source)];
+		}
+	}
+
 	#summaryTimer: ReturnType<typeof setTimeout> | undefined;
 	/** Board summaries by document, kept while the document's heads don't change. */
 	#boardCache = new Map<string, { key: string } & ReturnType<typeof summarizeBoard>>();
@@ -1303,6 +1346,7 @@ export class RealTendApp implements TendApp {
 				if (summary) conversations.push(summary);
 			}
 			conversations.sort((a, b) => b.updatedAt - a.updatedAt);
+			this.#coverage.update();
 			this.#notifyIfNew(conversations);
 			this.conversations = conversations;
 			this.boards = boards.sort((a, b) => b.updatedAt - a.updatedAt);

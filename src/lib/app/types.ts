@@ -529,6 +529,35 @@ export interface SearchPerson {
 }
 
 /**
+ * What search covers on this device. Long conversations keep older messages in period documents
+ * (SECURITY-RULES.md rule 19), and a device that joined late, was linked recently or was away
+ * while several periods filled holds only the newest ones: search finds nothing in a period the
+ * device doesn't hold until it is fetched. Fetched periods stay held, as loaded ones do.
+ */
+export interface SearchCoverageView {
+	/** Conversations with earlier periods this device doesn't hold yet. */
+	readonly missing: number;
+	/** The fetch started with {@link SearchCoverageView.fetchAll}; undefined before the first. */
+	readonly fetch: SearchFetchState | undefined;
+	/** Only the tab that keeps the connection fetches; the others say where to do it. */
+	readonly canFetch: boolean;
+	/**
+	 * Holds every missing period of every conversation (in the background: searching goes on,
+	 * and results grow as the periods arrive). Does nothing while a fetch runs or in another tab.
+	 */
+	fetchAll(): void;
+}
+
+/**
+ * A fetch for search: `running` with how many of the conversations it fetches for have all their
+ * periods on this device (held and read up to where the relay's log ended); `waiting` while the
+ * relay can't be reached. `done` once every one has, until the next fetch.
+ */
+export type SearchFetchState =
+	| { state: 'running'; done: number; total: number; waiting: boolean }
+	| { state: 'done'; total: number };
+
+/**
  * Puts events on the audit trail (issue 8, rule 21). `record` never throws and never waits; it
  * works while the app is locked (queued, signed at the next unlock) and in any tab (a tab that
  * isn't the leader hands the event to the leader, which owns the chain). Kinds are in
@@ -729,6 +758,8 @@ export interface TendApp {
 	search(request: SearchRequest): Promise<SearchResultsView>;
 	/** Everyone who wrote or may write in a conversation on this device, for the person filter. */
 	searchPeople(): SearchPerson[];
+	/** What search covers, and fetching what it doesn't (absent in the demo app: no periods). */
+	readonly searchCoverage?: SearchCoverageView;
 	/**
 	 * Names of people in this device's other conversations who aren't in this one (clients,
 	 * typically): the pre-send check looks for them in messages to a group.
