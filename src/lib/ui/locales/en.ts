@@ -425,6 +425,14 @@ export const en = {
 	'search.failed': "Search didn't work. Please try again.",
 	'search.resultLabel': '{author} in {title}, {time}',
 	'search.you': 'You',
+	'search.olderMissing':
+		"{count, plural, one {Older messages in # conversation aren't on this device yet, so search can't find them.} other {Older messages in # conversations aren't on this device yet, so search can't find them.}}",
+	'search.fetchOlder': 'Fetch them for searching',
+	'search.fetchOtherTab': 'They can be fetched in the tab that keeps the connection.',
+	'search.fetching':
+		'Fetching older messages: {done, number} of {count, plural, one {# conversation} other {# conversations}}. You can keep searching; results are added as they arrive.',
+	'search.fetchWaiting': 'Waiting for the connection to continue.',
+	'search.fetched': 'Older messages are on this device now, and search includes them.',
 	'conversation.jumpMissing': 'That message is no longer in this conversation.',
 	'conversation.jumpFound': 'Showing the message you picked in search.',
 
