@@ -29,6 +29,7 @@ import {
 	editMessage,
 	findMessage,
 	leaveConversation,
+	str,
 	markRead,
 	removeResource,
 	renameConversation,
@@ -42,6 +43,7 @@ import { t, tp } from '../ui/strings.js';
 import { onLocaleChange } from '../ui/locale.svelte.js';
 import { DocSync } from '../sync/DocSync.js';
 import { viewDoc, type DocSource, type RealTendApp } from './TendApp.svelte.js';
+import { searchDoc } from './searchDoc.js';
 import type { MessageHost } from '../model/conversation.js';
 import { attachmentView, safeBlobType } from './attachmentViews.js';
 import {
@@ -92,8 +94,11 @@ export class ConversationController implements ConversationHandle {
 			// The problem reports are text built here, not in a template: rebuild them.
 			onLocaleChange(() => this.#schedule())
 		);
-		void this.#init();
+		this.#started = this.#init();
 	}
+
+	/** Settles once the conversation is open here: its source found, its opening periods held. */
+	readonly #started: Promise<void>;
 
 	async #init(): Promise<void> {
 		await this.#app.whenStarted();
@@ -652,6 +657,35 @@ export class ConversationController implements ConversationHandle {
 		}
 	}
 
+	async reveal(messageId: string): Promise<boolean> {
+		await this.#started.catch(() => {});
+		const source = this.#app.source(this.#docKey);
+		if (!source || this.#closed) return false;
+		const periods = source.periods;
+		// Another tab's view already reads every period the leader holds.
+		if (!periods) return locate([{ n: 0, doc: searchDoc(source) }], messageId) !== undefined;
+
+		// Periods held before a restart are held again in the background: wait for them.
+		await periods.settled();
+		const documents = periods.searchDocuments();
+		const found = locate(documents, messageId);
+		if (!found) return false;
+		const root = found.thread ? locate(documents, found.thread) : undefined;
+		const lowest = Math.min(found.n, root?.n ?? found.n);
+
+		if (periods.oldestHeld > lowest && !this.#closed) {
+			this.#loadingEarlier = true;
+			this.#recompute();
+			try {
+				await periods.loadDownTo(lowest);
+			} finally {
+				this.#loadingEarlier = false;
+				this.#recompute();
+			}
+		}
+		return true;
+	}
+
 	async markRead(): Promise<void> {
 		const record = this.#record;
 		if (!record?.features.reads || this.#marking || this.#app.readOnly) return;
@@ -952,6 +986,21 @@ function conversationKind(kind: unknown): ConversationKind {
 
 function inviteLink(invite: Uint8Array, secret: Uint8Array): string {
 	return `${location.origin}/join#${formatInviteFragment(invite, secret)}`;
+}
+
+/**
+ * The period of the first of `documents` holding the message, and the id of its thread's first
+ * message if it is a reply.
+ */
+function locate(
+	documents: { n: number; doc: A.Doc<unknown> | undefined }[],
+	messageId: string
+): { n: number; thread?: string } | undefined {
+	for (const { n, doc } of documents) {
+		const message = doc && findMessage(doc as unknown as MessageHost, messageId);
+		if (message) return { n, thread: str(message.thread) || undefined };
+	}
+	return undefined;
 }
 
 /** Which document a change goes into (rule 19): an op on a message lives with the message. */

@@ -868,6 +868,10 @@ class FakeConversationHandle implements ConversationHandle {
 		// The demo's conversations are short: everything is loaded.
 	}
 
+	async reveal(messageId: string): Promise<boolean> {
+		return this.#app.find(this.#id)?.messages.some((m) => m.id === messageId) ?? false;
+	}
+
 	async exportArchive(): Promise<ArchiveFiles> {
 		const c = this.#app.find(this.#id);
 		if (!c) throw new Error('no such conversation');

@@ -339,6 +339,12 @@ export interface ConversationHandle {
 	exportArchive(): Promise<ArchiveFiles>;
 	/** Loads the earlier messages of a long conversation (the reader scrolled up to them). */
 	loadEarlier(): Promise<void>;
+	/**
+	 * Makes the view reach a message before jumping to it (from search): loads the periods from
+	 * the oldest shown down to the message's (and its thread's first message's, for a reply).
+	 * Resolves false when the message isn't in any document this device holds.
+	 */
+	reveal(messageId: string): Promise<boolean>;
 	/** Stops listening; call from the component's teardown. */
 	close(): void;
 }
