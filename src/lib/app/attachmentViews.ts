@@ -2,6 +2,7 @@ import type { FileTransfers } from '../files/FileTransfers.js';
 import type { AttachmentInput } from '../model/attachment.js';
 import { toHex } from '../protocol/bytes.js';
 import type { AttachmentStatus, AttachmentView } from './types.js';
+import { safeFileName } from '../files/fileName.js';
 
 /**
  * Raster image and audio types a browser may render from a blob URL. Anything else (HTML, SVG,
@@ -63,7 +64,8 @@ export function attachmentView(
 	const view: AttachmentView = {
 		id,
 		kind: a.kind,
-		name: a.name,
+		// The sender chose the name: shown and saved without characters that disguise it.
+		name: safeFileName(a.name),
 		mime: a.mime,
 		size: a.size,
 		status
