@@ -115,5 +115,7 @@ test('two people roll over offline into the same periods; a late member loads ea
 	await l.keyboard.press('Enter');
 	await expect.poll(() => texts(l), { timeout: 60_000 }).toEqual(history);
 	await expect(l.getByTestId('load-earlier')).toHaveCount(0);
+	// Focus stays in the conversation (on a message that came in), not back at the page's start.
+	expect(await l.evaluate(() => document.activeElement?.closest('[data-message-id]') !== null)).toBe(true);
 	await expect(l.getByTestId('loading-earlier')).toHaveCount(0);
 });

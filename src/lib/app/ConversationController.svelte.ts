@@ -116,6 +116,7 @@ export class ConversationController implements ConversationHandle {
 		source.handle.on('change', listener);
 		this.#unsubscribe.push(() => source.handle.off('change', listener));
 		// The newest period (and the one before when it is short); older ones on demand.
+		this.#openedUpTo = source.periods?.known ?? 0;
 		await source.periods?.openRecent().catch(() => {});
 		const files = this.#app.files;
 		if (files) {
@@ -250,10 +251,20 @@ export class ConversationController implements ConversationHandle {
 		return sibling;
 	}
 
+	/** The newest period known when the opening periods were last held. */
+	#openedUpTo = 0;
+
 	#recompute(): void {
 		const source = this.#app.source(this.#docKey);
 		const runtime = this.#app.runtime;
 		if (!source || !runtime || !source.handle.isReady()) return;
+		// The relay named newer periods after the conversation opened (a member just let in): the
+		// opening periods are the newest ones and, when it is short, the one before.
+		const periods = source.periods;
+		if (periods && periods.known > this.#openedUpTo) {
+			this.#openedUpTo = periods.known;
+			void periods.openRecent().catch(() => {});
+		}
 		const doc = viewDoc(source);
 		if (!doc || typeof doc.title !== 'string') {
 			this.view = undefined;
