@@ -123,7 +123,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
 
 		ws.on('message', (data, isBinary) => handleMessage(ctx, state, conn, data, isBinary));
 		ws.on('pong', () => (conn.alive = true));
-		ws.on('error', (error) => connLog.warn({ conn: conn.id, msg: error.message }, 'socket error'));
+		ws.on('error', (error) => connLog.warn({ conn: conn.id, error: error.message }, 'socket error'));
 		ws.on('close', (code) => {
 			conn.leaveAll();
 			ctx.connections.remove(conn);

@@ -31,7 +31,8 @@ export function formatSize(bytes: number, locale: string): string {
 	return new Intl.NumberFormat(locale, {
 		style: 'unit',
 		unit: units[unit],
-		unitDisplay: 'short',
+		// Short units read "85 byte" in English: bytes are written out ("85 bytes", "85 байт").
+		unitDisplay: unit === 0 ? 'long' : 'short',
 		maximumFractionDigits: unit === 0 ? 0 : 1
 	}).format(value);
 }
