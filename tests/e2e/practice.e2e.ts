@@ -16,9 +16,10 @@ import {
  * practice, invites a clinician with the clinician role, and the clinician invites a client to
  * their own conversation. Each sees what their role allows. Then the owner makes the clinician
  * staff: the team channel's key is changed without them, announcements stop taking their
- * posts, and every screen shows the new role. As staff they still react to the practice's
- * announcements and mark them read (the sibling document, rule 7), and the owner lets them post
- * there and stops them again from the People panel.
+ * posts, every screen shows the new role, and they start no conversation and invite no one. As
+ * staff they still react to the practice's announcements and mark them read (the sibling
+ * document, rule 7), and the owner lets them post there and stops them again from the People
+ * panel.
  */
 let stack: Stack;
 const people: (Person | undefined)[] = [];
@@ -165,6 +166,15 @@ test('owner, clinician and client each see what their role allows; a role change
 	await expect(c.getByTestId('my-role')).toHaveAttribute('data-role', 'staff', { timeout: 30_000 });
 	// Staff need no passkey here: the requirement follows the role.
 	await expect(c.getByTestId('passkey-required')).toHaveCount(0);
+	// Staff start no conversations and invite no one, not even into the one they made before.
+	await goHome(c);
+	await expect(c.getByTestId('new-by-clinicians')).toHaveText(
+		'In your practice, clinicians start conversations with clients.'
+	);
+	await expect(c.getByTestId('new-conversation')).toHaveCount(0);
+	await openConversation(c, 'Cy');
+	await expect(c.getByTestId('composer-input')).toBeVisible();
+	await expect(c.getByTestId('invite-button')).toHaveCount(0);
 	await openConversation(c, 'Team');
 	await expect(c.getByTestId('removed-notice')).toBeVisible({ timeout: 30_000 });
 	await openConversation(c, 'Announcements');

@@ -831,6 +831,9 @@ export class ConversationController implements ConversationHandle {
 	}
 
 	async createInvite(): Promise<InviteView> {
+		if (!this.#app.practice.allows('inviteClient')) {
+			throw new Error(t('conversation.inviteByClinicians'));
+		}
 		const { sync, engine, runtime } = this.#writable();
 		const doc = sync.handle.doc() as A.Doc<ConversationDoc>;
 		// In a practice, a direct conversation's invite is a client's (issue 7): the role is sealed

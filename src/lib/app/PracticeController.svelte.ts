@@ -1,7 +1,7 @@
 import { AuditKind } from '../audit/kinds.js';
 import { toBase64Url, toHex } from '../protocol/bytes.js';
 import { formatInviteFragment } from '../protocol/invite.js';
-import { grantableRoles, may, mayRead, type Role } from '../practice/permissions.js';
+import { grantableRoles, may, mayAsMember, mayRead, type Action, type Role } from '../practice/permissions.js';
 import {
 	AdmitError,
 	admitToPractice,
@@ -246,6 +246,14 @@ export class PracticeController implements PracticeHandle {
 			doc[kind][role] = on;
 		});
 		await this.refresh();
+	}
+
+	/**
+	 * Whether this person may take a practice action on this device (`mayAsMember`): always
+	 * when this device is in no practice or its role hasn't arrived yet.
+	 */
+	allows(action: Action): boolean {
+		return mayAsMember(this.state?.role, action);
 	}
 
 	/** Whether a person key is a member's (for the other screens: their role badge). */

@@ -868,6 +868,8 @@ export class RealTendApp implements TendApp {
 		const runtime = this.#require();
 		const engine = runtime.engine;
 		if (!engine) throw new Error('Tend is open in another tab; this one is read-only');
+		// In a practice, only roles that start client conversations start conversations (rule 7).
+		if (!this.practice.allows('createClientConversation')) throw new Error(t('home.newByClinicians'));
 		let sync: DocSync;
 		if (kind === 'announcements') {
 			// The sibling first (rule 7): the conversation's genesis names it.

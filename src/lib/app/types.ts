@@ -1,5 +1,5 @@
 import type { PracticeView } from '../model/practice.js';
-import type { Role } from '../practice/permissions.js';
+import type { Action, Role } from '../practice/permissions.js';
 import type { DevicesHandle, LinkHandle } from './DevicesController.svelte.js';
 import type { AuditDetails } from '../audit/kinds.js';
 import type { BoardAction } from '../model/boardActions.js';
@@ -812,6 +812,8 @@ export interface PracticeHandle {
 	readonly invites: { inviteId: string; link: string; role: string; expiresAt: number }[];
 	/** Roles this person may give in an invite. */
 	readonly grantable: Role[];
+	/** Whether this person may take a practice action here (true when in no practice). */
+	allows(action: Action): boolean;
 	start(name: string): Promise<void>;
 	/** Creates a single-use invite link for `role`. */
 	invite(role: Role): Promise<string>;

@@ -140,6 +140,16 @@ export function may(role: Role, action: Action): boolean {
 }
 
 /**
+ * Whether this person may take `action` on their own device: `role` is their role in their
+ * practice, undefined when they are in no practice (a solo therapist), whom the table doesn't
+ * bind. The app's screens and controllers ask this before starting a conversation or inviting
+ * into one; a device can always make its own documents, so this binds the app, not the keys.
+ */
+export function mayAsMember(role: Role | undefined, action: Action): boolean {
+	return role === undefined || may(role, action);
+}
+
+/**
  * The access `role` has to one document of `area`; `involved` says whether the person takes
  * part in it (is its creator or the client it was made for), which only `own` areas look at.
  */

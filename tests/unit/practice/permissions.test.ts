@@ -9,6 +9,7 @@ import {
 	grantableRoles,
 	may,
 	mayAdminister,
+	mayAsMember,
 	mayGrant,
 	mayPost,
 	mayRead,
@@ -245,6 +246,26 @@ describe('practice permissions: a role change and the epoch chain', () => {
 					}
 				}
 			}
+		}
+	});
+});
+
+describe('mayAsMember', () => {
+	it.each([
+		['owner', true],
+		['clinician', true],
+		['staff', false],
+		['client', false],
+		[undefined, true]
+	] as const)('%s starts client conversations and invites clients: %s', (role, expected) => {
+		expect(mayAsMember(role, 'createClientConversation')).toBe(expected);
+		expect(mayAsMember(role, 'inviteClient')).toBe(expected);
+	});
+
+	it('binds a member by the table and leaves someone in no practice unbound', () => {
+		for (const action of ACTIONS) {
+			for (const role of ROLES) expect(mayAsMember(role, action)).toBe(may(role, action));
+			expect(mayAsMember(undefined, action)).toBe(true);
 		}
 	});
 });

@@ -52,6 +52,8 @@ export const en = {
 
 	'home.title': 'Conversations',
 	'home.new': 'New conversation',
+	'home.newByClinicians': 'In your practice, clinicians start conversations with clients.',
+	'conversation.inviteByClinicians': 'In your practice, clinicians invite clients into conversations.',
 	'home.emptyTitle': 'No conversations yet',
 	'home.emptyBody':
 		"Start a conversation, then invite someone with a link. They open the link on their own phone or tablet, and you let them in.",
