@@ -16,6 +16,11 @@ test('a message written after a reload while offline is delivered when the netwo
 	const client = await env.person('Tobias Lindqvist');
 	await startConversation(env.stack, therapist, [client], { title: 'Between sessions' });
 	const t = therapist.page;
+	// A direct conversation is between two people: with both in, the invite panel makes no link.
+	await t.getByTestId('invite-button').click();
+	await expect(t.getByTestId('invite-direct-full')).toBeVisible();
+	await expect(t.getByTestId('invite-link')).toHaveCount(0);
+	await t.getByTestId('invite-button').click();
 	await sendMessage(t, 'Before the network went away');
 	await expect(messageWith(client.page, 'Before the network went away')).toHaveCount(1, { timeout: 30_000 });
 

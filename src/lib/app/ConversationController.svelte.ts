@@ -15,6 +15,7 @@ import {
 	appendMessage,
 	markMemberRemoved,
 	MAX_MESSAGE_LENGTH,
+	mayInviteMore,
 	readMessages,
 	type ConversationDoc,
 	type SiblingDoc
@@ -830,11 +831,24 @@ export class ConversationController implements ConversationHandle {
 		}
 	}
 
+	/**
+	 * A direct conversation is between two people: once it has both, no invite is made and no
+	 * one else is let in (counted as the members panel lists them).
+	 */
+	#refuseIfFull(): void {
+		const view = this.view;
+		if (!view) throw new Error('The conversation is still opening.');
+		if (!mayInviteMore(view.kind, view.members.length)) {
+			throw new Error('A direct conversation is between two people; it already has both.');
+		}
+	}
+
 	async createInvite(): Promise<InviteView> {
 		if (!this.#app.practice.allows('inviteClient')) {
 			throw new Error(t('conversation.inviteByClinicians'));
 		}
 		const { sync, engine, runtime } = this.#writable();
+		this.#refuseIfFull();
 		const doc = sync.handle.doc() as A.Doc<ConversationDoc>;
 		// In a practice, a direct conversation's invite is a client's (issue 7): the role is sealed
 		// in the invite details and shown on the join page; the invite still opens only this one.
@@ -877,6 +891,7 @@ export class ConversationController implements ConversationHandle {
 
 	async admit(inviteId: string, options: { canPost?: boolean } = {}): Promise<void> {
 		const { sync, engine, runtime } = this.#writable();
+		this.#refuseIfFull();
 		const kind = this.view?.kind ?? 'direct';
 		const sibling = this.#siblingSync();
 		if (kind === 'announcements' && !sibling) throw new Error('The announcements are still opening.');

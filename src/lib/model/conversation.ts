@@ -71,6 +71,17 @@ export function isSiblingDoc(doc: unknown): doc is SiblingDoc {
 
 export type ConversationKind = 'direct' | 'group' | 'announcements';
 
+/** A direct conversation is between two people: the one who started it and one other. */
+export const DIRECT_MEMBERS = 2;
+
+/**
+ * Whether a conversation of `kind` with `memberCount` current members (as the members panel
+ * lists them) may take in one more person: a direct one only while it has fewer than two.
+ */
+export function mayInviteMore(kind: ConversationKind, memberCount: number): boolean {
+	return kind !== 'direct' || memberCount < DIRECT_MEMBERS;
+}
+
 /**
  * What holds messages and the operations on them: the conversation document (period 0) or a
  * period document (model/period.ts).

@@ -4,6 +4,7 @@ import {
 	addMember,
 	appendMessage,
 	initialConversation,
+	mayInviteMore,
 	readMessages,
 	type ConversationDoc
 } from '../../../src/lib/model/conversation.js';
@@ -127,5 +128,21 @@ describe('addMember', () => {
 			availability: {}
 		});
 		expect(doc.members[OWNER]).toMatchObject({ name: 'Dr. Owner', role: 'owner' });
+	});
+});
+
+describe('mayInviteMore', () => {
+	it('lets a direct conversation take in exactly one person besides its creator', () => {
+		expect(mayInviteMore('direct', 1)).toBe(true);
+		expect(mayInviteMore('direct', 2)).toBe(false);
+		expect(mayInviteMore('direct', 3)).toBe(false);
+	});
+
+	it('leaves group conversations and announcements open to more people', () => {
+		for (const kind of ['group', 'announcements'] as const) {
+			expect(mayInviteMore(kind, 1)).toBe(true);
+			expect(mayInviteMore(kind, 2)).toBe(true);
+			expect(mayInviteMore(kind, 12)).toBe(true);
+		}
 	});
 });

@@ -270,6 +270,8 @@ export const en = {
 	'invite.revoking': 'Cancelling…',
 	'invite.revokeFailed': "Couldn't cancel the link. Please try again.",
 	'invite.none': 'No open invite links.',
+	'invite.directFull':
+		'A direct conversation is between two people. To include someone else, start a group conversation.',
 
 	'request.title': '{name} wants to join.',
 	'request.askCode': 'Ask them to read their code:',
