@@ -204,6 +204,29 @@ describe('DocSync outbox across a crash (rules 9 and 10)', () => {
 		expect(messageIds(owner.sync)).toEqual(['one', 'two']);
 	});
 
+	it('never reports its own device as withholding when echoes of its entries arrive after a restart', async () => {
+		const { members, created, log } = await conversation(1);
+		const member = members[0];
+		await member.sync.receive(log.after(0));
+		// Three entries pushed; the echoes of the first two came back before the restart (skipped
+		// as its own), the third's after it: its counter is 3, and 1 and 2 were never noted.
+		for (const id of ['one', 'two', 'three']) {
+			await member.sync.change(message(id));
+			await pushAll(member.sync, log);
+		}
+		const echoes = log.after(member.sync.cursor);
+		await member.sync.receive(echoes.slice(0, 2));
+
+		const sync = await member.device.crashAndRestart(created.doc);
+		const problems: DocProblem[] = [];
+		sync.on('problem', (p) => problems.push(p));
+		await sync.receive(log.after(sync.cursor));
+
+		expect(sync.withheldFrom()).toEqual([]);
+		expect(problems.filter((p) => p.kind === 'withheld')).toEqual([]);
+		expect(messageIds(sync)).toEqual(['one', 'two', 'three']);
+	});
+
 	it('seals on load own changes that were flushed but not committed before the crash', async () => {
 		const { owner, members, created, log } = await conversation(1);
 		const member = members[0];
