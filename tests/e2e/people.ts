@@ -114,6 +114,33 @@ export async function sendMessage(page: Page, text: string): Promise<void> {
 	await expect(page.getByTestId('message')).toHaveCount(before + 1);
 }
 
+/** The texts of the messages in the main list, in the order shown. */
+export async function messageTexts(page: Page): Promise<string[]> {
+	return page
+		.getByRole('log', { name: 'Messages' })
+		.getByTestId('message-text')
+		.evaluateAll((nodes) => nodes.map((node) => node.textContent ?? ''));
+}
+
+/**
+ * The admin, on an existing conversation's page, invites `guest` and lets them in; ends with
+ * the guest on the conversation's page.
+ */
+export async function letIn(admin: Person, guest: Person, title: string): Promise<void> {
+	const a = admin.page;
+	const invite = a.getByTestId('invite-button');
+	if ((await invite.getAttribute('aria-expanded')) !== 'true') await invite.click();
+	const field = a.getByTestId('invite-link').first();
+	await expect(field).not.toHaveValue('');
+	const link = (await field.inputValue()).trim();
+	await guest.page.goto(link);
+	await unlock(guest.page);
+	await guest.page.getByTestId('join-button').click();
+	await expect(a.getByTestId('join-request')).toContainText(guest.name);
+	await a.getByTestId('admit-button').click();
+	await expect(guest.page.getByRole('heading', { name: title })).toBeVisible({ timeout: 30_000 });
+}
+
 /**
  * The message item whose text contains `text`: in the main list (the log labelled
  * "Messages"; the thread panel has its own), or within a given panel.

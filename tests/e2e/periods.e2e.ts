@@ -1,6 +1,14 @@
 import { expect, test, type Page } from '@playwright/test';
-import { closePeople, createPerson, startConversation, type Person } from './people.js';
-import { startStack, unlock, type Stack } from './stack.js';
+import {
+	closePeople,
+	createPerson,
+	letIn,
+	messageTexts,
+	sendMessage,
+	startConversation,
+	type Person
+} from './people.js';
+import { startStack, type Stack } from './stack.js';
 
 /**
  * Long conversations in period documents (SECURITY-RULES.md, rule 19), in the browser: with
@@ -28,20 +36,6 @@ test.afterEach(async ({}, info) => {
 	await stack.close();
 });
 
-async function texts(page: Page): Promise<string[]> {
-	return page
-		.getByRole('log', { name: 'Messages' })
-		.getByTestId('message-text')
-		.evaluateAll((nodes) => nodes.map((node) => node.textContent ?? ''));
-}
-
-async function send(page: Page, text: string): Promise<void> {
-	const before = await page.getByTestId('message').count();
-	await page.getByTestId('composer-input').fill(text);
-	await page.getByTestId('send-button').click();
-	await expect(page.getByTestId('message')).toHaveCount(before + 1);
-}
-
 /** The period size knob (model/period.ts): read each time a message is written. */
 async function smallPeriods(page: Page): Promise<void> {
 	await page.evaluate(() => localStorage.setItem('tend-period-size', '3'));
@@ -54,16 +48,17 @@ test('two people roll over offline into the same periods; a late member loads ea
 	people = [therapist, client];
 	await smallPeriods(therapist.page);
 	await smallPeriods(client.page);
-	await startConversation(stack, therapist, [client], { title: 'Long walk notes' });
+	// A group: a colleague joins later (a direct conversation stays between two people).
+	await startConversation(stack, therapist, [client], { title: 'Long walk notes', kind: 'group' });
 	const t = therapist.page;
 	const c = client.page;
 
 	// Four messages: a full period 1, and period 2 begun.
 	const online: string[] = [];
 	for (const [i, page] of [t, c, t, c].entries()) {
-		await send(page, `online ${i + 1}`);
+		await sendMessage(page, `online ${i + 1}`);
 		online.push(`online ${i + 1}`);
-		for (const other of [t, c]) await expect.poll(() => texts(other), { timeout: 30_000 }).toEqual(online);
+		for (const other of [t, c]) await expect.poll(() => messageTexts(other), { timeout: 30_000 }).toEqual(online);
 	}
 
 	// The relay is cut off: each side fills period 2 and rolls over into period 3 on its own.
@@ -71,17 +66,17 @@ test('two people roll over offline into the same periods; a late member loads ea
 	for (const page of [t, c]) {
 		await expect(page.getByTestId('connection-status')).not.toHaveAttribute('data-state', 'online');
 	}
-	for (const text of ['away t1', 'away t2', 'away t3']) await send(t, text);
-	for (const text of ['away c1', 'away c2', 'away c3']) await send(c, text);
+	for (const text of ['away t1', 'away t2', 'away t3']) await sendMessage(t, text);
+	for (const text of ['away c1', 'away c2', 'away c3']) await sendMessage(c, text);
 	await t.waitForTimeout(1000);
-	expect(await texts(t)).not.toContain('away c1');
+	expect(await messageTexts(t)).not.toContain('away c1');
 
 	// Back online: the same ten messages in the same order on both.
 	stack.proxy.restore();
-	await expect.poll(async () => (await texts(t)).length, { timeout: 60_000 }).toBe(10);
-	await expect.poll(async () => (await texts(c)).length, { timeout: 60_000 }).toBe(10);
-	const history = await texts(t);
-	expect(await texts(c)).toEqual(history);
+	await expect.poll(async () => (await messageTexts(t)).length, { timeout: 60_000 }).toBe(10);
+	await expect.poll(async () => (await messageTexts(c)).length, { timeout: 60_000 }).toBe(10);
+	const history = await messageTexts(t);
+	expect(await messageTexts(c)).toEqual(history);
 	expect(new Set(history).size).toBe(10);
 	await expect(c.locator('[data-testid="message"][data-state="delivered"]')).toHaveCount(10);
 	await expect(t.locator('[data-testid="message"][data-state="delivered"]')).toHaveCount(10);
@@ -89,23 +84,13 @@ test('two people roll over offline into the same periods; a late member loads ea
 	// A colleague let in now opens on the newest periods only.
 	const late = await createPerson(stack, 'Ida Fernsby');
 	people.push(late);
-	const invite = t.getByTestId('invite-button');
-	if ((await invite.getAttribute('aria-expanded')) !== 'true') await invite.click();
-	const field = t.getByTestId('invite-link').first();
-	await expect(field).not.toHaveValue('');
-	const link = (await field.inputValue()).trim();
-	await late.page.goto(link);
-	await unlock(late.page);
-	await late.page.getByTestId('join-button').click();
-	await expect(t.getByTestId('join-request')).toContainText(late.name);
-	await t.getByTestId('admit-button').click();
+	await letIn(therapist, late, 'Long walk notes');
 	const l = late.page;
-	await expect(l.getByRole('heading', { name: 'Long walk notes' })).toBeVisible({ timeout: 30_000 });
 
 	const more = l.getByTestId('load-earlier');
 	await expect(more).toBeVisible({ timeout: 30_000 });
-	await expect.poll(async () => (await texts(l)).length, { timeout: 30_000 }).toBeGreaterThan(0);
-	const shown = await texts(l);
+	await expect.poll(async () => (await messageTexts(l)).length, { timeout: 30_000 }).toBeGreaterThan(0);
+	const shown = await messageTexts(l);
 	expect(shown.length).toBeLessThan(10);
 	expect(history.slice(-shown.length)).toEqual(shown);
 	await expect(more).toHaveAccessibleName('Show earlier messages');
@@ -113,7 +98,7 @@ test('two people roll over offline into the same periods; a late member loads ea
 	// From the keyboard: the earlier period loads above, and the history is complete.
 	await more.focus();
 	await l.keyboard.press('Enter');
-	await expect.poll(() => texts(l), { timeout: 60_000 }).toEqual(history);
+	await expect.poll(() => messageTexts(l), { timeout: 60_000 }).toEqual(history);
 	await expect(l.getByTestId('load-earlier')).toHaveCount(0);
 	// Focus stays in the conversation (on a message that came in), not back at the page's start.
 	expect(await l.evaluate(() => document.activeElement?.closest('[data-message-id]') !== null)).toBe(true);

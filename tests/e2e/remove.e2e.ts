@@ -48,6 +48,8 @@ test('removing a member asks first, then new messages reach only those who stay'
 		await onboard(t, stack.appUrl, 'Dr. Ada Okonkwo');
 		await t.getByTestId('new-conversation').first().click();
 		await t.getByTestId('title-input').fill('Thursday group');
+		// A group: three people (a direct conversation stays between two).
+		await t.getByTestId('kind-group').check();
 		await t.getByTestId('create-conversation').click();
 
 		for (const [person, name] of [

@@ -3,6 +3,9 @@ import {
 	closePeople,
 	createPerson,
 	expectNoPlaintext,
+	letIn,
+	messageTexts,
+	sendMessage,
 	startConversation,
 	type Person
 } from './people.js';
@@ -36,20 +39,6 @@ test.afterEach(async () => {
 const TITLE = 'Sunday walks';
 const OLD = 'The heron by the mill pond came back this morning.';
 
-async function texts(page: Page): Promise<string[]> {
-	return page
-		.getByRole('log', { name: 'Messages' })
-		.getByTestId('message-text')
-		.evaluateAll((nodes) => nodes.map((node) => node.textContent ?? ''));
-}
-
-async function send(page: Page, text: string): Promise<void> {
-	const before = await page.getByTestId('message').count();
-	await page.getByTestId('composer-input').fill(text);
-	await page.getByTestId('send-button').click();
-	await expect(page.getByTestId('message')).toHaveCount(before + 1);
-}
-
 /** Opens search with the shortcut and types `words`. */
 async function search(page: Page, words: string): Promise<void> {
 	await page.keyboard.press('Control+k');
@@ -82,26 +71,16 @@ test('a late member fetches earlier periods for search, finds an old word and ju
 
 	// Seven messages: periods 1 and 2 full, period 3 begun; the heron only in period 1.
 	const sent = [OLD, ...Array.from({ length: 6 }, (_, i) => `Walk note ${i + 2}`)];
-	for (const text of sent) await send(t, text);
+	for (const text of sent) await sendMessage(t, text);
 	await expect(t.locator('[data-testid="message"][data-state="delivered"]')).toHaveCount(7);
 
 	// The colleague is let in now and opens on the newest period (and the one before, when the
 	// relay named the periods before the conversation opened).
-	const invite = t.getByTestId('invite-button');
-	if ((await invite.getAttribute('aria-expanded')) !== 'true') await invite.click();
-	const field = t.getByTestId('invite-link').first();
-	await expect(field).not.toHaveValue('');
-	const link = (await field.inputValue()).trim();
+	await letIn(therapist, late, TITLE);
 	const l = late.page;
-	await l.goto(link);
-	await unlock(l);
-	await l.getByTestId('join-button').click();
-	await expect(t.getByTestId('join-request')).toContainText(late.name);
-	await t.getByTestId('admit-button').click();
-	await expect(l.getByRole('heading', { name: TITLE })).toBeVisible({ timeout: 30_000 });
-	await expect.poll(async () => (await texts(l)).at(-1), { timeout: 30_000 }).toBe(sent[6]);
+	await expect.poll(async () => (await messageTexts(l)).at(-1), { timeout: 30_000 }).toBe(sent[6]);
 	await expect(l.getByTestId('load-earlier')).toBeVisible();
-	expect(await texts(l)).not.toContain(OLD);
+	expect(await messageTexts(l)).not.toContain(OLD);
 
 	// Searching for the heron: nothing, and the page says why, calmly.
 	await l.getByTestId('composer-input').blur();
@@ -150,12 +129,12 @@ test('a late member fetches earlier periods for search, finds an old word and ju
 	await other.close();
 
 	await jumpToResult(l);
-	await expect.poll(() => texts(l), { timeout: 30_000 }).toEqual(sent);
+	await expect.poll(() => messageTexts(l), { timeout: 30_000 }).toEqual(sent);
 
 	// The colleague leaves Tend; meanwhile periods 3 to 6 fill (nine more messages).
 	await l.goto('about:blank');
 	const more = Array.from({ length: 9 }, (_, i) => `Later note ${i + 1}`);
-	for (const text of more) await send(t, text);
+	for (const text of more) await sendMessage(t, text);
 	await expect(t.locator('[data-testid="message"][data-state="delivered"]')).toHaveCount(16);
 
 	// Back: periods 1–3 are still held, 6 is the newest, 4 and 5 are missing. Search finds the
@@ -172,7 +151,7 @@ test('a late member fetches earlier periods for search, finds an old word and ju
 
 	// The list opens on the newest periods, above the gap: the jump loads the gap first.
 	await jumpToResult(l);
-	await expect.poll(() => texts(l), { timeout: 60_000 }).toEqual([...sent, ...more]);
+	await expect.poll(() => messageTexts(l), { timeout: 60_000 }).toEqual([...sent, ...more]);
 
 	await expectNoPlaintext(stack, [therapist, late], [OLD]);
 });
