@@ -170,6 +170,11 @@ export class DocSync extends EventEmitter<DocSyncEvents> {
 	#waiting = 0;
 	/** Ids of entries sealed here since start-up whose echo from the relay hasn't come back. */
 	#sealed = new Set<string>();
+	/** `author:` of this device's counter keys (hex), worked out once, not per entry. */
+	get #ownKeyPrefix(): string {
+		return (this.#ownPrefix ??= `${toHex(this.#ctx.author.device.publicKey)}:`);
+	}
+	#ownPrefix: string | undefined;
 	/** Log entries verified since start-up (tests check that a snapshot spared the rest). */
 	#processed = 0;
 	/** The tail contradicted the loaded snapshot; the next step discards it. */
@@ -908,7 +913,7 @@ export class DocSync extends EventEmitter<DocSyncEvents> {
 	#noteCounter(key: string, counter: number): void {
 		// This device's own entries are known from its outbox, not the log: their echoes are
 		// skipped while it runs, so after a restart its own counters show gaps that no relay made.
-		if (key.startsWith(`${toHex(this.#ctx.author.device.publicKey)}:`)) return;
+		if (key.startsWith(this.#ownKeyPrefix)) return;
 		const seen = this.#state.seen[key] ?? { max: 0, missing: [] };
 		if (counter > seen.max + 1) this.emit('problem', { kind: 'withheld', author: key.split(':')[0] });
 		if (counter > seen.max) {
