@@ -1,4 +1,5 @@
 import { expect, test, type BrowserContext, type Locator, type Page } from '@playwright/test';
+import { writeFileSync } from 'node:fs';
 import {
 	dumpIndexedDb,
 	filesUnder,
@@ -50,21 +51,8 @@ export async function startConversation(
 	await expect(a.getByTestId('connection-status')).toHaveAttribute('data-state', 'online');
 	const invite = a.getByTestId('invite-button');
 	for (const guest of guests) {
-		if ((await invite.getAttribute('aria-expanded')) !== 'true') await invite.click();
-		const field = a.getByTestId('invite-link').first();
-		await expect(field).toBeVisible();
-		await expect(field).not.toHaveValue('');
-		const link = (await field.inputValue()).trim();
-		// Opening the link loads the page afresh, and a fresh page starts locked (the vault).
-		await guest.page.goto(link);
-		await unlock(guest.page);
-		await guest.page.getByTestId('join-button').click();
-		await expect(a.getByTestId('join-request')).toContainText(guest.name);
-		if (options.kind === 'announcements' && options.posters?.includes(guest.name)) {
-			await a.getByTestId('can-post').check();
-		}
-		await a.getByTestId('admit-button').click();
-		await expect(guest.page.getByRole('heading', { name: options.title })).toBeVisible({ timeout: 30_000 });
+		const mayPost = options.kind === 'announcements' && options.posters?.includes(guest.name);
+		await letIn(admin, guest, options.title, { mayPost });
 		// A used link is gone from the panel; the next guest gets a fresh one.
 		if ((await invite.getAttribute('aria-expanded')) === 'true') await invite.click();
 	}
@@ -80,7 +68,11 @@ export function perTestStack() {
 	test.beforeEach(async () => {
 		current = await startStack();
 	});
-	test.afterEach(async () => {
+	test.afterEach(async ({}, info) => {
+		// TEND_DEBUG_DUMP=FILE keeps the relay's log of a failed test (ids, sizes and timings only).
+		if (info.status !== info.expectedStatus && process.env.TEND_DEBUG_DUMP && current) {
+			writeFileSync(process.env.TEND_DEBUG_DUMP, current.relay.logs.join('\n'));
+		}
 		await closePeople(made.splice(0));
 		await current?.close();
 		current = undefined;
@@ -126,17 +118,25 @@ export async function messageTexts(page: Page): Promise<string[]> {
  * The admin, on an existing conversation's page, invites `guest` and lets them in; ends with
  * the guest on the conversation's page.
  */
-export async function letIn(admin: Person, guest: Person, title: string): Promise<void> {
+export async function letIn(
+	admin: Person,
+	guest: Person,
+	title: string,
+	options: { mayPost?: boolean } = {}
+): Promise<void> {
 	const a = admin.page;
 	const invite = a.getByTestId('invite-button');
 	if ((await invite.getAttribute('aria-expanded')) !== 'true') await invite.click();
 	const field = a.getByTestId('invite-link').first();
+	await expect(field).toBeVisible();
 	await expect(field).not.toHaveValue('');
 	const link = (await field.inputValue()).trim();
+	// Opening the link loads the page afresh, and a fresh page starts locked (the vault).
 	await guest.page.goto(link);
 	await unlock(guest.page);
 	await guest.page.getByTestId('join-button').click();
 	await expect(a.getByTestId('join-request')).toContainText(guest.name);
+	if (options.mayPost) await a.getByTestId('can-post').check();
 	await a.getByTestId('admit-button').click();
 	await expect(guest.page.getByRole('heading', { name: title })).toBeVisible({ timeout: 30_000 });
 }

@@ -1,14 +1,11 @@
 import { expect, test, type Page } from '@playwright/test';
 import {
-	closePeople,
-	createPerson,
 	letIn,
 	messageTexts,
 	sendMessage,
-	startConversation,
-	type Person
+	perTestStack,
+	startConversation
 } from './people.js';
-import { startStack, type Stack } from './stack.js';
 
 /**
  * Long conversations in period documents (SECURITY-RULES.md, rule 19), in the browser: with
@@ -19,22 +16,7 @@ import { startStack, type Stack } from './stack.js';
  * matches everyone else's.
  */
 
-let stack: Stack;
-let people: (Person | undefined)[] = [];
-
-test.beforeEach(async () => {
-	stack = await startStack();
-});
-
-test.afterEach(async ({}, info) => {
-	if (info.status !== 'passed' && process.env.TEND_DEBUG_DUMP) {
-		const { writeFileSync } = await import('node:fs');
-		writeFileSync(process.env.TEND_DEBUG_DUMP, stack.relay.logs.join('\n'));
-	}
-	await closePeople(people);
-	people = [];
-	await stack.close();
-});
+const ctx = perTestStack();
 
 /** The period size knob (model/period.ts): read each time a message is written. */
 async function smallPeriods(page: Page): Promise<void> {
@@ -43,9 +25,9 @@ async function smallPeriods(page: Page): Promise<void> {
 
 test('two people roll over offline into the same periods; a late member loads earlier ones on demand', async () => {
 	test.setTimeout(180_000);
-	const therapist = await createPerson(stack, 'Dr. Wren Ashdown');
-	const client = await createPerson(stack, 'Milo Thistlewood');
-	people = [therapist, client];
+	const { stack } = ctx;
+	const therapist = await ctx.person('Dr. Wren Ashdown');
+	const client = await ctx.person('Milo Thistlewood');
 	await smallPeriods(therapist.page);
 	await smallPeriods(client.page);
 	// A group: a colleague joins later (a direct conversation stays between two people).
@@ -82,8 +64,7 @@ test('two people roll over offline into the same periods; a late member loads ea
 	await expect(t.locator('[data-testid="message"][data-state="delivered"]')).toHaveCount(10);
 
 	// A colleague let in now opens on the newest periods only.
-	const late = await createPerson(stack, 'Ida Fernsby');
-	people.push(late);
+	const late = await ctx.person('Ida Fernsby');
 	await letIn(therapist, late, 'Long walk notes');
 	const l = late.page;
 

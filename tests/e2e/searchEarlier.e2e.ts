@@ -1,15 +1,13 @@
 import { expect, test, type Page } from '@playwright/test';
 import {
-	closePeople,
-	createPerson,
 	expectNoPlaintext,
 	letIn,
 	messageTexts,
 	sendMessage,
-	startConversation,
-	type Person
+	perTestStack,
+	startConversation
 } from './people.js';
-import { startStack, unlock, type Stack } from './stack.js';
+import { unlock } from './stack.js';
 
 /**
  * Search over a long conversation's earlier periods (rule 19; issue 4, "full-text search over
@@ -23,18 +21,7 @@ import { startStack, unlock, type Stack } from './stack.js';
  * the jump loads the gap so the message shows in context. Nothing new is stored in clear.
  */
 
-let stack: Stack;
-let people: (Person | undefined)[] = [];
-
-test.beforeEach(async () => {
-	stack = await startStack();
-});
-
-test.afterEach(async () => {
-	await closePeople(people);
-	people = [];
-	await stack.close();
-});
+const ctx = perTestStack();
 
 const TITLE = 'Sunday walks';
 const OLD = 'The heron by the mill pond came back this morning.';
@@ -60,10 +47,10 @@ async function jumpToResult(page: Page): Promise<void> {
 
 test('a late member fetches earlier periods for search, finds an old word and jumps to it, also below a gap', async () => {
 	test.setTimeout(240_000);
-	const therapist = await createPerson(stack, 'Dr. Maren Holloway');
-	const late = await createPerson(stack, 'Tobias Quill');
-	people = [therapist, late];
-	for (const person of people) {
+	const { stack } = ctx;
+	const therapist = await ctx.person('Dr. Maren Holloway');
+	const late = await ctx.person('Tobias Quill');
+	for (const person of [therapist, late]) {
 		await person!.page.evaluate(() => localStorage.setItem('tend-period-size', '3'));
 	}
 	await startConversation(stack, therapist, [], { title: TITLE });
